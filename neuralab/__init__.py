@@ -1,0 +1,48 @@
+"""neuralab: a small deep-learning framework on NumPy, built from the lectures.
+
+It (1) builds computational graphs, (2) computes their gradients by reverse-mode
+autodiff, and (3) runs them efficiently: eagerly (define-by-run), as
+define-then-run graphs with placeholders, or as compiled replays.
+
+>>> import neuralab as nl
+>>> x = nl.tensor(-2.0, requires_grad=True); y = nl.tensor(5.0, requires_grad=True)
+>>> z = nl.tensor(-4.0, requires_grad=True)
+>>> f = (x + y) * z
+>>> f.backward(); x.grad, y.grad, z.grad     # -4, -4, 3
+"""
+from ._core.autograd import grad, gradients, value_and_grad
+from ._core.config import detect_anomaly, enable_grad, is_grad_enabled, no_grad
+from ._core.dtypes import (
+    bool_, default_float, float16, float32, float64, int32, int64, set_default_dtype, uint8,
+)
+from ._core.errors import DTypeError, FeedError, NeuralabError, ShapeError, TraceError
+from ._core.function import Function
+from ._core.graph import (
+    CompiledFunction, Graph, Plan, compile, get_default_graph, name_scope, placeholder,
+    reset_default_graph, run,
+)
+from ._core.op import REGISTRY, Op, Spec
+from ._core.random import get_rng, seed
+from ._core.tensor import Tensor, tensor
+from .ops import *  # noqa: F403  (the op functions under NumPy's names)
+from .ops import __all__ as _ops_all
+from .ops.state import assign, group
+
+__version__ = "0.1.0"
+
+stop_gradient = stop_gradient  # noqa: F405,PLW0127  (re-exported explicitly for readers)
+
+
+def detach(x):
+    """The value of ``x`` cut from the graph (alias of :func:`stop_gradient`)."""
+    return stop_gradient(x)  # noqa: F405
+
+
+__all__ = [
+    "CompiledFunction", "DTypeError", "FeedError", "Function", "Graph", "NeuralabError", "Op", "Plan",
+    "REGISTRY", "ShapeError", "Spec", "Tensor", "TraceError", "assign", "bool_", "compile",
+    "default_float", "detach", "detect_anomaly", "enable_grad", "float16", "float32", "float64",
+    "get_default_graph", "get_rng", "grad", "gradients", "group", "int32", "int64", "is_grad_enabled",
+    "name_scope", "no_grad", "placeholder", "reset_default_graph", "run", "seed", "set_default_dtype",
+    "tensor", "uint8", "value_and_grad", "__version__", *_ops_all,
+]

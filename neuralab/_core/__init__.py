@@ -1,0 +1,1 @@
+"""neuralab's engine: tensors, ops, autograd and define-then-run graphs."""

@@ -1,0 +1,243 @@
+"""Reverse-mode differentiation: the backward sweep over recorded ops.
+
+The sweep visits ops in decreasing *generation* (an op's generation is one more
+than its inputs'), so every consumer of a tensor is done before the tensor's own
+producer runs: correct on DAGs with shared sub-expressions, iterative (no
+recursion, any depth), and each pending gradient is dropped as soon as its op
+has used it. Gradients are summed back to each input's shape here, in one place,
+so no rule has to undo broadcasting itself.
+"""
+from __future__ import annotations
+
+import heapq
+import itertools
+
+from . import config
+from .errors import NeuralabError, ShapeError
+from .op import fmt_shape
+
+_ops = None  # bound by neuralab.ops
+
+
+def _as_list(x):
+    if isinstance(x, (list, tuple)):
+        return list(x), True
+    return [x], False
+
+
+def _fit(g, x):
+    """Sum ``g`` down to ``x``'s shape and cast it to ``x``'s dtype."""
+    if g.shape != x.shape:
+        g = _ops.sum_to_like(g, x)
+    if g.dtype != x.dtype and x.dtype.kind == "f":
+        g = _ops.cast(g, x.dtype)
+    return g
+
+
+def _relevant_ops(roots, target_leaf_ids, target_out_keys):
+    """Ops from which a target can be reached (post-order DFS, iterative)."""
+    relevant = {}
+    stack = []
+    for r in roots:
+        if r._op is not None:
+            stack.append((r._op, False))
+    while stack:
+        op, expanded = stack.pop()
+        key = id(op)
+        if key in relevant and not expanded:
+            continue
+        if not expanded:
+            relevant[key] = None  # visiting
+            stack.append((op, True))
+            for t in op.inputs:
+                if t._op is not None and id(t._op) not in relevant:
+                    stack.append((t._op, False))
+            continue
+        hit = any((key, i) in target_out_keys for i in range(op.nout))
+        for t in op.inputs:
+            if id(t) in target_leaf_ids and t._op is None:
+                hit = True
+            elif t._op is not None and relevant.get(id(t._op)):
+                hit = True
+        relevant[key] = hit
+    return {k for k, v in relevant.items() if v}
+
+
+def _sweep(ys, grad_ys, xs, create_graph):
+    """Core sweep. With ``xs`` None, accumulate into every leaf requiring grad."""
+    seq = itertools.count()
+    pending = {}
+    heap = []
+    if xs is not None:
+        leaf_ids = {id(x) for x in xs if x._op is None}
+        out_keys = {(id(x._op), x._idx) for x in xs if x._op is not None}
+        relevant = _relevant_ops(ys, leaf_ids, out_keys)
+    else:
+        leaf_ids, out_keys, relevant = None, set(), None
+    leaf_grads = {}
+    captured = {}
+
+    def want(t):
+        if t._op is None:
+            return (id(t) in leaf_ids) if leaf_ids is not None else t.requires_grad
+        return (id(t._op) in relevant) if relevant is not None else t.requires_grad
+
+    def deliver(t, g):
+        if t._op is None:
+            k = id(t)
+            if k in leaf_grads:
+                leaf_grads[k] = (t, leaf_grads[k][1] + g)
+            else:
+                leaf_grads[k] = (t, g)
+            return
+        op = t._op
+        slot = pending.get(id(op))
+        if slot is None:
+            slot = [None] * op.nout
+            pending[id(op)] = slot
+            heapq.heappush(heap, (-op.generation, next(seq), op))
+        slot[t._idx] = g if slot[t._idx] is None else slot[t._idx] + g
+
+    for y, g in zip(ys, grad_ys):
+        if g is None:
+            if y.data is not None and y.size != 1 and xs is None:
+                raise NeuralabError(f"backward: the tensor is not a scalar (shape {fmt_shape(y.shape)}); "
+                                    "pass grad= with the upstream gradient")
+            g = _ops.ones_like(y)
+        else:
+            g = g if isinstance(g, _ops.Tensor) else _ops.Tensor(g, dtype=y.dtype)
+            if g.data is not None and y.data is not None and g.shape != y.shape:
+                raise ShapeError(f"backward: grad of shape {fmt_shape(g.shape)} does not match the "
+                                 f"output's shape {fmt_shape(y.shape)}")
+        if (y.requires_grad if xs is None else want(y)):
+            deliver(y, g)
+
+    while heap:
+        _, _, op = heapq.heappop(heap)
+        gys = pending.pop(id(op))
+        if out_keys:
+            for i, g in enumerate(gys):
+                if (id(op), i) in out_keys and g is not None:
+                    captured[(id(op), i)] = g
+        ins = op.inputs
+        needs = tuple(want(t) and i not in op.nondiff_inputs for i, t in enumerate(ins))
+        if not any(needs):
+            continue
+        op.needs_grad = needs
+        gxs = op.backward(tuple(gys))
+        if not isinstance(gxs, (tuple, list)):
+            gxs = (gxs,)
+        if len(gxs) != len(ins):
+            raise NeuralabError(f"{op.opname}: backward returned {len(gxs)} gradients for {len(ins)} inputs")
+        for t, g, need in zip(ins, gxs, needs):
+            if g is None or not need:
+                continue
+            if not isinstance(g, _ops.Tensor):
+                g = _ops.Tensor(g, dtype=t.dtype)
+            deliver(t, _fit(g, t))
+    return leaf_grads, captured
+
+
+def backward(ys, grad_ys, create_graph: bool = False) -> None:
+    """Accumulate d(sum of ys)/d(leaf) into ``leaf.grad`` for every leaf requiring grad."""
+    ctx = config.enable_grad() if create_graph else config.no_grad()
+    with ctx:
+        leaf_grads, _ = _sweep(list(ys), list(grad_ys), None, create_graph)
+        seen = set()
+        for t, g in leaf_grads.values():
+            if g.data is not None and not create_graph:
+                if id(g) in seen or g.data.base is not None or not g.data.flags.writeable:
+                    g = _ops.Tensor._make(g.data.copy())
+                seen.add(id(g))
+            t.grad = g if t.grad is None else t.grad + g
+
+
+def gradients(ys, xs, grad_ys=None, create_graph: bool = False):
+    """d(sum of ys)/d(x) for each x in ``xs`` (TF1's ``tf.gradients``).
+
+    Works on concrete tensors (eagerly) and on symbolic ones (adds gradient
+    nodes to the graph). ``grad_ys`` weights each y (default: ones). An x that
+    no y depends on gets None. Nothing is accumulated into ``.grad``.
+    """
+    ys, _ = _as_list(ys)
+    xs_l, was_list = _as_list(xs)
+    if grad_ys is None:
+        gys = [None] * len(ys)
+    else:
+        gys, _ = _as_list(grad_ys)
+    if len(gys) != len(ys):
+        raise NeuralabError(f"gradients: got {len(gys)} grad_ys for {len(ys)} ys")
+    symbolic = any(y.data is None for y in ys)
+    ctx = config.enable_grad() if (create_graph or symbolic) else config.no_grad()
+    with ctx:
+        leaf_grads, captured = _sweep(ys, gys, xs_l, create_graph)
+    out = []
+    for x in xs_l:
+        if x._op is None:
+            g = leaf_grads.get(id(x))
+            out.append(None if g is None else g[1])
+        else:
+            out.append(captured.get((id(x._op), x._idx)))
+    return out if was_list else out[0]
+
+
+def _wrap_args(args, argnums):
+    from .tensor import Tensor
+
+    new = list(args)
+    nested = False
+    for i in argnums:
+        a = args[i]
+        if isinstance(a, Tensor) and a.requires_grad:
+            nested = True
+            continue
+        t = Tensor(a.data if isinstance(a, Tensor) else a)
+        if t.dtype.kind not in "f":
+            t = Tensor(t.data, dtype=None if t.dtype.kind == "f" else _default_float())
+        t.requires_grad = True
+        new[i] = t
+    return new, nested
+
+
+def _default_float():
+    from .dtypes import default_float
+
+    return default_float()
+
+
+def value_and_grad(fn, argnums=0):
+    """Wrap ``fn`` so that it returns ``(fn(*args), d fn / d args[argnums])``.
+
+    ``fn`` must return a scalar Tensor. ``argnums`` is an int or a tuple of ints.
+    Nesting (``grad(grad(f))``) works: gradients of tensors that already require
+    grad are built with ``create_graph=True``.
+    """
+    single = isinstance(argnums, int)
+    nums = (argnums,) if single else tuple(argnums)
+
+    def wrapped(*args, **kwargs):
+        new, nested = _wrap_args(args, nums)
+        with config.enable_grad():
+            y = fn(*new, **kwargs)
+        if y.data is not None and y.size != 1:
+            raise NeuralabError(f"grad: the function must return a scalar, got shape {fmt_shape(y.shape)}")
+        gs = gradients(y, [new[i] for i in nums], create_graph=nested)
+        gs = [g if g is not None else _ops.zeros_like(new[i]) for g, i in zip(gs, nums)]
+        return y, (gs[0] if single else tuple(gs))
+
+    wrapped.__name__ = f"value_and_grad({getattr(fn, '__name__', 'fn')})"
+    return wrapped
+
+
+def grad(fn, argnums=0):
+    """Wrap ``fn`` so that it returns the gradient of its scalar output.
+
+    >>> grad(lambda x: (x * x).sum())(tensor([1.0, 2.0]))   # 2x
+    """
+    vg = value_and_grad(fn, argnums)
+
+    def wrapped(*args, **kwargs):
+        return vg(*args, **kwargs)[1]
+
+    wrapped.__name__ = f"grad({getattr(fn, '__name__', 'fn')})"
+    return wrapped

@@ -1,0 +1,573 @@
+"""Define-then-run: graphs of symbolic tensors, plans, replay and ``compile``.
+
+An op applied to a symbolic tensor (a placeholder, or anything computed from
+one) is *recorded*: its output shapes/dtypes come from ``infer`` and a node is
+appended to the current :class:`Graph` ("No computation occurs here!!").
+:func:`run` evaluates fetches: it prunes the graph to what the fetches need,
+orders it once, and turns it into a :class:`Plan` — straight-line Python that
+calls each op's ``forward`` on raw arrays, with no per-op dispatch through
+Tensor. Plans are cached by (fetches, fed tensors), so "run the graph many
+times" costs only the kernels. :func:`compile` traces a Python function on
+placeholders once per input signature and replays its plan.
+"""
+from __future__ import annotations
+
+import builtins
+import contextlib
+import itertools
+import threading
+
+import numpy as np
+
+from . import config, dtypes, op as _opmod
+from .errors import FeedError, NeuralabError, TraceError
+from .op import Op, Spec, check_finite, fmt_shape, new_id
+from .tensor import Tensor
+
+# ---------------------------------------------------------------------------------------
+# graphs
+# ---------------------------------------------------------------------------------------
+
+
+class Graph:
+    """A container of recorded ops, with name scopes and plan caches."""
+
+    def __init__(self):
+        self.ops: list[Op] = []
+        self._names: dict[str, int] = {}
+        self._scope: list[str] = []
+        self._control: list[tuple] = []
+        self._plans: dict = {}
+        self.collections: dict[str, list] = {}
+
+    # names ---------------------------------------------------------------------------
+    def unique_name(self, base: str, scoped: bool = True) -> str:
+        name = "/".join(self._scope + [base]) if scoped and self._scope else base
+        n = self._names.get(name, 0)
+        self._names[name] = n + 1
+        return name if n == 0 else f"{name}_{n}"
+
+    @contextlib.contextmanager
+    def name_scope(self, name: str):
+        """Prefix the names of ops recorded inside with ``name/`` (TensorBoard groups)."""
+        if name:
+            full = self.unique_name(name.rstrip("/"), scoped=True)
+            prev = self._scope
+            self._scope = full.split("/")
+            try:
+                yield full + "/"
+            finally:
+                self._scope = prev
+        else:
+            prev = self._scope
+            self._scope = []
+            try:
+                yield ""
+            finally:
+                self._scope = prev
+
+    def current_scope(self) -> str:
+        return "/".join(self._scope)
+
+    @contextlib.contextmanager
+    def control_dependencies(self, deps):
+        """Ops recorded inside run only after ``deps`` (tensors or ops) have run."""
+        ops = tuple(_target_op(d) for d in deps if d is not None)
+        self._control.append(ops)
+        try:
+            yield
+        finally:
+            self._control.pop()
+
+    @contextlib.contextmanager
+    def as_default(self):
+        """Make this graph the one new symbolic ops are recorded in."""
+        _stack.graphs.append(self)
+        try:
+            yield self
+        finally:
+            _stack.graphs.pop()
+
+    def add_to_collection(self, name, value):
+        self.collections.setdefault(name, []).append(value)
+
+    def get_collection(self, name):
+        return list(self.collections.get(name, []))
+
+    def __repr__(self):
+        return f"<Graph with {len(self.ops)} ops>"
+
+
+class _GraphStack(threading.local):
+    def __init__(self):
+        self.graphs = []
+
+
+_stack = _GraphStack()
+_default = {"graph": Graph()}
+
+
+def get_default_graph() -> Graph:
+    """The graph that symbolic ops are recorded in right now."""
+    return _stack.graphs[-1] if _stack.graphs else _default["graph"]
+
+
+def reset_default_graph() -> Graph:
+    """Start a fresh default graph (drops every recorded op and cached plan)."""
+    _default["graph"] = Graph()
+    return _default["graph"]
+
+
+def name_scope(name: str):
+    """``with name_scope("layer1"):`` groups the ops recorded inside (see Graph.name_scope)."""
+    return get_default_graph().name_scope(name)
+
+
+def _target_op(x):
+    if isinstance(x, Op):
+        return x
+    if isinstance(x, Tensor):
+        if x._op is None:
+            raise NeuralabError("control_dependencies: a concrete tensor has no op to wait for")
+        return x._op
+    t = getattr(x, "_fetch_target", None)
+    if t is not None:
+        return _target_op(t() if callable(t) else t)
+    raise TypeError(f"expected a Tensor or an op, got {type(x).__name__}")
+
+
+# ---------------------------------------------------------------------------------------
+# recording
+# ---------------------------------------------------------------------------------------
+
+def _infer_unknown_rank(op, specs):
+    """Output specs when some input has unknown rank: probe ``infer`` at two ranks."""
+    results = []
+    for probe in ((), (1, 1, 1)):
+        try:
+            results.append(op.infer(*[Spec(probe if s.shape is None else s.shape, s.dtype) for s in specs]))
+        except Exception:  # noqa: BLE001 - a probe rank the op cannot take
+            results.append(None)
+    good = [r for r in results if r is not None]
+    if not good:
+        dt = dtypes.result_type(*[s.dtype for s in specs]) if specs else dtypes.default_float()
+        return tuple(Spec(None, dt) for _ in range(op.nout))
+    if len(good) == 2:
+        return tuple(Spec(a.shape if a.shape == b.shape else None, a.dtype) for a, b in zip(*good))
+    return tuple(Spec(None, s.dtype) for s in good[0])
+
+
+def record(op: Op, ts) -> Tensor | tuple:
+    """Append ``op`` applied to ``ts`` to the current graph; return symbolic outputs."""
+    g = None
+    for t in ts:
+        if t._graph is not None:
+            g = t._graph
+            break
+    if g is None:
+        g = get_default_graph()
+    specs = [Spec(t.shape, t.dtype) for t in ts]
+    if any(s.shape is None for s in specs):
+        outs = _infer_unknown_rank(op, specs)
+    else:
+        outs = op.infer(*specs)
+    op.inputs = tuple(ts)
+    op.generation = max((t._op.generation if t._op is not None else 0) for t in ts) + 1 if ts else 1
+    op.id = new_id()
+    if op.name is None:
+        op.name = g.unique_name(op.opname)
+    if g._control:
+        op.control_inputs = tuple(c for deps in g._control for c in deps)
+    op.graph = g
+    res = tuple(Tensor._symbolic(Spec(tuple(s.shape) if s.shape is not None else None, np.dtype(s.dtype)),
+                                 op, i, g) for i, s in enumerate(outs))
+    if not op.differentiable:
+        for r in res:
+            r.requires_grad = False
+    op.outputs = res
+    g.ops.append(op)
+    return res[0] if op.nout == 1 else res
+
+
+class Placeholder(Op):
+    """A graph input whose value is given at run time through ``feed_dict``."""
+
+    nin = 0
+    differentiable = False
+    register = False
+
+    def forward(self, xp):
+        raise FeedError(f"placeholder '{self.name}' of shape {fmt_shape(self.shape)} was not fed")
+
+    def infer(self):
+        return (Spec(self.shape, self.dtype),)
+
+    def backward(self, grads):
+        return ()
+
+
+def placeholder(shape=None, dtype=None, name: str | None = None) -> Tensor:
+    """A symbolic input of a graph ("Create placeholders for input x, weights w1, w2").
+
+    ``shape`` may contain None for dimensions known only at run time (a batch
+    size) or be None altogether (any shape). The value is given with
+    ``feed_dict`` when the graph runs; fed values are converted to ``dtype``
+    (float32 by default) and checked against ``shape``.
+    """
+    d = dtypes.as_dtype(dtype) or dtypes.default_float()
+    shp = None if shape is None else tuple(None if s is None or (isinstance(s, int) and s < 0) else int(s)
+                                           for s in ((shape,) if isinstance(shape, int) else shape))
+    g = get_default_graph()
+    op = Placeholder(shape=shp, dtype=d)
+    op.name = g.unique_name(name or "placeholder")
+    op.inputs = ()
+    op.generation = 0
+    op.id = new_id()
+    op.graph = g
+    t = Tensor._symbolic(Spec(shp, d), op, 0, g, name=op.name)
+    t.requires_grad = d.kind == "f"
+    op.outputs = (t,)
+    g.ops.append(op)
+    return t
+
+
+# ---------------------------------------------------------------------------------------
+# plans: pruned, ordered, straight-line replay
+# ---------------------------------------------------------------------------------------
+
+def _flatten(structure, leaves):
+    """Flatten nested lists/tuples/dicts of fetches; returns a rebuild function."""
+    if isinstance(structure, dict):
+        keys = list(structure.keys())
+        subs = [_flatten(structure[k], leaves) for k in keys]
+        return lambda vals: type(structure)((k, s(vals)) for k, s in zip(keys, subs)) \
+            if type(structure) is not dict else {k: s(vals) for k, s in zip(keys, subs)}
+    if isinstance(structure, (list, tuple)) and not isinstance(structure, Tensor):
+        subs = [_flatten(x, leaves) for x in structure]
+        if isinstance(structure, tuple) and hasattr(structure, "_fields"):
+            return lambda vals: type(structure)(*[s(vals) for s in subs])
+        return lambda vals: type(structure)(s(vals) for s in subs)
+    i = len(leaves)
+    leaves.append(structure)
+    return lambda vals: vals[i]
+
+
+def _resolve_fetch(x):
+    """A fetch leaf -> Tensor, Op or None (compat objects expose _fetch_target)."""
+    if isinstance(x, (Tensor, Op)) or x is None:
+        return x
+    t = getattr(x, "_fetch_target", None)
+    if t is not None:
+        return _resolve_fetch(t() if callable(t) else t)
+    raise TypeError(f"run: cannot fetch an object of type {type(x).__name__}; fetch Tensors or ops")
+
+
+class Plan:
+    """A pruned graph turned into one straight-line Python function.
+
+    Built once per (fetches, fed tensors); calling it runs each needed op's
+    ``forward`` in order on raw arrays and returns the fetched arrays.
+    """
+
+    def __init__(self, fetches: list, feeds: list[Tensor]):
+        self.fetches = fetches
+        self.feeds = feeds
+        fed = {id(t): i for i, t in enumerate(feeds)}
+        # collect needed ops (ancestors of the fetches, cut at fed tensors)
+        needed: dict[int, Op] = {}
+        stack = []
+        for f in fetches:
+            if isinstance(f, Op):
+                stack.append(f)
+            elif isinstance(f, Tensor) and f.data is None and id(f) not in fed:
+                stack.append(f._op)
+        while stack:
+            o = stack.pop()
+            if id(o) in needed:
+                continue
+            needed[id(o)] = o
+            for t in o.inputs:
+                if t.data is None and id(t) not in fed and id(t._op) not in needed:
+                    stack.append(t._op)
+            for c in o.control_inputs:
+                if id(c) not in needed:
+                    stack.append(c)
+        order = sorted(needed.values(), key=lambda o: o.id)
+        for o in order:
+            if isinstance(o, Placeholder):
+                raise FeedError(f"run: the fetches need placeholder '{o.name}' of shape "
+                                f"{fmt_shape(o.shape) if o.shape is not None else '(any)'}, "
+                                "but it was not fed a value in feed_dict")
+        self.ops = order
+        self._build(order, fed)
+
+    def _build(self, order, fed):
+        names = {}  # id(tensor) -> local name
+        caps = []
+        ns = {"xp": np}
+        lines = []
+        args = []
+        for i, t in enumerate(self.feeds):
+            nm = f"f{i}"
+            names[id(t)] = nm
+            args.append(nm)
+        counter = itertools.count()
+
+        def ref(t):
+            k = id(t)
+            if k in names:
+                return names[k]
+            if t.data is not None:  # a concrete tensor: read its current value at each run
+                nm = f"c{len(caps)}"
+                caps.append(t)
+                names[k] = nm
+                lines.insert(0, f"    {nm} = _caps[{len(caps) - 1}].data")
+                return nm
+            raise NeuralabError(f"plan: tensor produced by '{t._op.name}' is not computed before use")
+
+        body = []
+        last_use = {}
+        for o in order:
+            for t in o.inputs:
+                last_use[id(t)] = o
+        for f in self.fetches:
+            if isinstance(f, Tensor):
+                last_use[id(f)] = None
+        for j, o in enumerate(order):
+            ins = [ref(t) for t in o.inputs]
+            outs = []
+            for t in o.outputs:
+                nm = f"v{next(counter)}"
+                names[id(t)] = nm
+                outs.append(nm)
+            ns[f"k{j}"] = o.forward
+            target = ", ".join(outs) + ("," if len(outs) == 1 else "")
+            if not outs:
+                body.append(f"    k{j}(xp{''.join(', ' + a for a in ins)})")
+            else:
+                body.append(f"    {target} = k{j}(xp{''.join(', ' + a for a in ins)})")
+            dead = [names[id(t)] for t in o.inputs
+                    if last_use.get(id(t)) is o and t.data is None and id(t) not in fed]
+            dead += [n for t, n in zip(o.outputs, outs) if id(t) not in last_use]
+            if dead:
+                body.append(f"    del {', '.join(sorted(set(dead)))}")
+        rets = []
+        for f in self.fetches:
+            if isinstance(f, Tensor):
+                rets.append(ref(f))
+            else:
+                rets.append("None")
+        src = ("def _plan(" + ", ".join(args) + "):\n" + "\n".join(lines + body)
+               + "\n    return (" + "".join(r + ", " for r in rets) + ")\n")
+        ns["_caps"] = caps
+        exec(builtins.compile(src, "<neuralab plan>", "exec"), ns)  # noqa: S102 - our own generated straight-line code
+        self.source = src
+        self.fn = ns["_plan"]
+        self.captured = caps
+
+    def __call__(self, *arrays):
+        if config.flags.anomaly:
+            return self.interpret(arrays)
+        return self.fn(*arrays)
+
+    def interpret(self, arrays):
+        """Slow path: run op by op, checking every output for NaN/Inf (debug mode)."""
+        env = {id(t): a for t, a in zip(self.feeds, arrays)}
+        for o in self.ops:
+            ins = [env[id(t)] if t.data is None or id(t) in env else t.data for t in o.inputs]
+            ys = o.forward(np, *ins)
+            check_finite(o, ys, ins)
+            for t, y in zip(o.outputs, ys):
+                env[id(t)] = y
+        return tuple(None if not isinstance(f, Tensor) else (env[id(f)] if id(f) in env else f.data)
+                     for f in self.fetches)
+
+    @property
+    def num_kernels(self) -> int:
+        return len(self.ops)
+
+
+def _check_feed(t: Tensor, value):
+    spec = t._spec if t.data is None else Spec(t.shape, t.dtype)
+    arr = value.data if isinstance(value, Tensor) else value
+    if arr is None:
+        raise FeedError(f"feed for {_label(t)}: got a symbolic tensor, feed values (arrays)")
+    if not (isinstance(arr, np.ndarray) and arr.dtype == spec.dtype):
+        try:
+            arr = np.asarray(arr, dtype=spec.dtype)
+        except (ValueError, TypeError) as e:
+            raise FeedError(f"feed for {_label(t)}: cannot convert to {spec.dtype}: {e}") from None
+    if spec.shape is not None:
+        shp = arr.shape
+        if len(shp) != len(spec.shape) or any(d is not None and d != s for d, s in zip(spec.shape, shp)):
+            raise FeedError(f"feed for {_label(t)}: expected shape {fmt_shape(spec.shape)}, "
+                            f"got {fmt_shape(shp)}")
+    return arr
+
+
+def _label(t):
+    if t._op is not None and isinstance(t._op, Placeholder):
+        return f"placeholder '{t._op.name}'"
+    if t._op is not None:
+        return f"tensor '{t._op.name}'"
+    return f"tensor {t._label()}"
+
+
+def run(fetches, feed_dict=None):
+    """Evaluate symbolic ``fetches`` (a Tensor, an op, or nested lists/tuples/dicts).
+
+    ``feed_dict`` maps placeholders (or any symbolic tensor) to values. Only the
+    ops the fetches need are run. Returns NumPy arrays in the fetches' structure
+    (None for fetched ops). The plan is built once per (fetches, feed keys) and
+    cached on the graph, so running the same fetches again only runs kernels.
+    """
+    leaves = []
+    rebuild = _flatten(fetches, leaves)
+    targets = [_resolve_fetch(x) for x in leaves]
+    feed_dict = feed_dict or {}
+    feed_items = []
+    for k, v in feed_dict.items():
+        kt = _resolve_fetch(k)
+        if not isinstance(kt, Tensor):
+            raise FeedError(f"feed_dict keys must be tensors, got {type(k).__name__}")
+        feed_items.append((kt, v))
+    graph = None
+    for t in targets:
+        if isinstance(t, Tensor) and t._graph is not None:
+            graph = t._graph
+            break
+        if isinstance(t, Op) and getattr(t, "graph", None) is not None:
+            graph = t.graph
+            break
+    graph = graph or get_default_graph()
+    key = (tuple(id(t) for t in targets), tuple(id(k) for k, _ in feed_items))
+    entry = graph._plans.get(key)
+    if entry is None:
+        plan = Plan([t for t in targets], [k for k, _ in feed_items])
+        entry = (plan, targets, [k for k, _ in feed_items])  # keep objects alive: ids stay unique
+        graph._plans[key] = entry
+    plan = entry[0]
+    arrays = [_check_feed(k, v) for k, v in feed_items]
+    vals = plan(*arrays)
+    out = [None if t is None else (v if v is not None else (t.data if isinstance(t, Tensor) else None))
+           for t, v in zip(targets, vals)]
+    return rebuild(out)
+
+
+# ---------------------------------------------------------------------------------------
+# compile: trace once per signature, replay the plan
+# ---------------------------------------------------------------------------------------
+
+def _is_array_like(a):
+    return isinstance(a, (Tensor, np.ndarray, list)) or hasattr(a, "__array__") and not isinstance(a, (int, float))
+
+
+class CompiledFunction:
+    """A function traced into a plan per input signature (see :func:`compile`)."""
+
+    def __init__(self, fn, retrace: bool = True):
+        self.fn = fn
+        self.retrace = retrace
+        self.trace_count = 0
+        self._plans: dict = {}
+        self.__name__ = getattr(fn, "__name__", "compiled")
+        self.__doc__ = getattr(fn, "__doc__", None)
+        self.__wrapped__ = fn
+
+    def _signature(self, args):
+        arrays, sig = [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                if a.data is None:
+                    raise TraceError(f"{self.__name__}: compiled functions take concrete values, "
+                                     "not symbolic tensors")
+                arr = a.data
+            elif isinstance(a, np.ndarray):
+                arr = a
+            elif isinstance(a, (list, tuple)) and a and not isinstance(a[0], (str,)):
+                arr = np.asarray(a)
+                if arr.dtype.kind == "f":
+                    arr = arr.astype(dtypes.default_float())
+            else:
+                sig.append(("static", a))
+                continue
+            arrays.append(arr)
+            sig.append((arr.shape, arr.dtype.str))
+        return tuple(sig), arrays
+
+    def _trace(self, sig, args):
+        if self._plans and not self.retrace:
+            have = ", ".join(_fmt_sig(s) for s in self._plans)
+            raise TraceError(f"{self.__name__}: called with inputs {_fmt_sig(sig)}, but it was traced for "
+                             f"{have}; compile(fn, retrace=True) allows a new trace per signature")
+        graph = Graph()
+        feeds, targs, k = [], [], 0
+        with graph.as_default():
+            for a, s in zip(args, sig):
+                if s[0] == "static":
+                    targs.append(a)
+                    continue
+                shape, dt = s
+                p = placeholder(shape, np.dtype(dt), name=f"arg{k}")
+                k += 1
+                feeds.append(p)
+                targs.append(p)
+            out = self.fn(*targs)
+        leaves = []
+        rebuild = _flatten(out, leaves)
+        targets = [_resolve_fetch(x) if not isinstance(x, (int, float)) else x for x in leaves]
+        tensor_targets = [t if isinstance(t, (Tensor, Op)) else None for t in targets]
+        plan = Plan(tensor_targets, feeds)
+        self.trace_count += 1
+        entry = (plan, rebuild, targets)
+        self._plans[sig] = entry
+        return entry
+
+    def __call__(self, *args):
+        sig, arrays = self._signature(args)
+        entry = self._plans.get(sig)
+        if entry is None:
+            entry = self._trace(sig, args)
+        plan, rebuild, targets = entry
+        vals = plan(*arrays)
+        make = Tensor._make
+        out = []
+        for t, v in zip(targets, vals):
+            if isinstance(t, Tensor):
+                out.append(make(v if v is not None else t.data))
+            elif isinstance(t, Op) or t is None:
+                out.append(None)
+            else:
+                out.append(t)
+        return rebuild(out)
+
+    def plan_for(self, *args) -> Plan:
+        """The plan that serves these arguments (tracing if needed), for inspection."""
+        sig, _ = self._signature(args)
+        entry = self._plans.get(sig) or self._trace(sig, args)
+        return entry[0]
+
+
+def _fmt_sig(sig):
+    return "(" + ", ".join("static " + repr(s[1]) if s[0] == "static" else f"{fmt_shape(s[0])} {np.dtype(s[1])}"
+                           for s in sig) + ")"
+
+
+def compile(fn=None, *, retrace: bool = True):  # noqa: A001 - public name of the API
+    """Trace ``fn`` once per input signature and replay a flat schedule of kernels.
+
+    Array/Tensor arguments become placeholders of exactly their shape and dtype;
+    other arguments (Python numbers, strings) are static and part of the
+    signature. Tensors the function closes over (parameters) are read afresh at
+    every call. A call with a new signature retraces (counted in
+    ``trace_count``) or, with ``retrace=False``, raises :class:`TraceError`.
+
+    >>> f = compile(lambda x, y: (x * y).sum())
+    >>> f(np.ones(3), np.ones(3))   # traces, then replays
+    """
+    if fn is None:
+        return lambda f: CompiledFunction(f, retrace=retrace)
+    return CompiledFunction(fn, retrace=retrace)
+
+
+_opmod._graph = __import__(__name__, fromlist=["record"])

@@ -1,0 +1,273 @@
+"""The op definition pattern and its one dispatcher.
+
+An op is a subclass of :class:`Op` with three methods:
+
+``forward(self, xp, *arrays) -> tuple``
+    computes outputs from raw arrays with the array module ``xp``;
+``backward(self, grads) -> tuple``
+    returns one gradient (a Tensor, or None) per input, written with neuralab
+    ops on the op's input/output Tensors (``self.inputs``, ``self.output(i)``),
+    so the same rule runs eagerly, builds symbolic gradient graphs, and can be
+    differentiated again;
+``infer(self, *specs) -> tuple``
+    the output shapes and dtypes (``Spec``) from the input specs, used to build
+    graphs (with ``None`` for unknown dimensions) and to give early errors.
+
+Attributes (axis, shape, ...) are keyword arguments of :meth:`Op.apply` and are
+stored on the instance. Subclassing registers the op in :data:`REGISTRY`.
+
+Users define their own ops the same way (see ``neuralab.Function``).
+"""
+from __future__ import annotations
+
+import itertools
+from typing import NamedTuple
+
+import numpy as np
+
+from . import config, dtypes
+from .errors import DTypeError, NeuralabError, ShapeError
+
+REGISTRY: dict[str, type] = {}
+_ids = itertools.count()
+
+
+class Spec(NamedTuple):
+    """Shape (entries may be None: unknown until run time) and dtype of a tensor."""
+
+    shape: tuple
+    dtype: np.dtype
+
+
+def fmt_shape(shape) -> str:
+    return "(" + ", ".join("?" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def broadcast_shapes(opname: str, *shapes) -> tuple:
+    """NumPy broadcasting over shapes that may contain None; raises naming the op."""
+    ndim = max((len(s) for s in shapes), default=0)
+    out = []
+    for i in range(ndim):
+        dims = [s[len(s) - ndim + i] for s in shapes if len(s) - ndim + i >= 0]
+        known = {d for d in dims if d is not None and d != 1}
+        if len(known) > 1:
+            raise ShapeError(f"{opname}: shapes " + ", ".join(fmt_shape(s) for s in shapes)
+                             + " cannot be broadcast together")
+        if known:
+            out.append(known.pop())
+        elif any(d is None for d in dims):
+            out.append(None)
+        else:
+            out.append(1)
+    return tuple(out)
+
+
+def normalize_axis(opname: str, axis, ndim: int):
+    """Turn an int/tuple/None axis into a sorted tuple of non-negative axes."""
+    if axis is None:
+        return tuple(range(ndim))
+    axes = (axis,) if isinstance(axis, (int, np.integer)) else tuple(axis)
+    out = []
+    for a in axes:
+        a = int(a)
+        if not -ndim <= a < ndim:
+            raise ShapeError(f"{opname}: axis {a} is out of range for a tensor of rank {ndim}")
+        out.append(a % ndim)
+    if len(set(out)) != len(out):
+        raise ShapeError(f"{opname}: repeated axis in {axis}")
+    return tuple(sorted(out))
+
+
+class Op:
+    """Base class of every differentiable primitive (and of user-defined ops)."""
+
+    #: number of inputs (None for variadic)
+    nin: int | None = None
+    #: number of outputs
+    nout: int = 1
+    #: False for ops with no gradient (comparisons, argmax, ...): outputs never require grad
+    differentiable: bool = True
+    #: keep output arrays for backward (ops whose gradient is cheapest from the output)
+    retain_outputs: bool = False
+    #: input positions that are never differentiated (masks, indices, shape references)
+    nondiff_inputs: tuple = ()
+    #: public name used in error messages and graph dumps
+    opname: str = ""
+
+    def __init_subclass__(cls, **kw):
+        super().__init_subclass__(**kw)
+        if not cls.__dict__.get("opname"):
+            cls.opname = _snake(cls.__name__)
+        builtin = cls.__module__.startswith("neuralab.")
+        if builtin and not cls.__name__.startswith("_") and cls.__dict__.get("register", True):
+            REGISTRY[cls.opname] = cls
+
+    def __init__(self, **attrs):
+        self.__dict__.update(attrs)
+        self.inputs = ()
+        self.outputs = None  # symbolic outputs in graph mode
+        self._ydata = None  # retained output arrays in eager mode
+        self.needs_grad = ()
+        self.generation = 0
+        self.control_inputs = ()
+        self.name = None
+
+    # -- the three methods an op defines -------------------------------------------------
+    def forward(self, xp, *arrays):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{self.opname}: forward is not defined")
+
+    def backward(self, grads):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{self.opname}: backward is not defined")
+
+    def infer(self, *specs):  # pragma: no cover - abstract
+        raise NotImplementedError(f"{self.opname}: infer is not defined")
+
+    # -- helpers for backward rules ------------------------------------------------------
+    def output(self, i: int = 0):
+        """The i-th output as a Tensor (connected to this op, for double backward)."""
+        if self.outputs is not None:
+            return self.outputs[i]
+        if self._ydata is None:
+            raise NeuralabError(f"{self.opname}: backward asked for output {i}, but the op "
+                                "does not set retain_outputs = True")
+        from .tensor import Tensor
+
+        t = Tensor._make(self._ydata[i])
+        t._op, t._idx = self, i
+        return t
+
+    def attrs(self) -> dict:
+        """The op's attributes (what apply() was given besides the inputs)."""
+        skip = {"inputs", "outputs", "_ydata", "needs_grad", "generation", "control_inputs", "name"}
+        return {k: v for k, v in self.__dict__.items() if k not in skip and not k.startswith("_")}
+
+    @classmethod
+    def apply(cls, *inputs, **attrs):
+        """Run (or record) the op on ``inputs``; returns a Tensor or a tuple of Tensors."""
+        return dispatch(cls(**attrs), inputs)
+
+    def __repr__(self):
+        a = ", ".join(f"{k}={v!r}" for k, v in self.attrs().items())
+        return f"<{self.opname}({a})>"
+
+
+def _snake(name: str) -> str:
+    out = []
+    for i, ch in enumerate(name):
+        if ch.isupper() and i and not name[i - 1].isupper():
+            out.append("_")
+        out.append(ch.lower())
+    return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------
+# the dispatcher: record-or-compute
+# ---------------------------------------------------------------------------------------
+_Tensor = None  # set by tensor.py (avoids an import cycle)
+_graph = None  # the graph module, set by graph.py
+_xp_state = None
+
+
+def _wrap_scalar(x, like_dtype):
+    """A Python scalar next to tensors: weak typing (takes a floating tensor's dtype)."""
+    if isinstance(x, bool):
+        d = dtypes.bool_
+    elif isinstance(x, int):
+        d = like_dtype if like_dtype is not None else dtypes.int64
+    else:
+        d = like_dtype if (like_dtype is not None and like_dtype.kind == "f") else dtypes.default_float()
+    return _Tensor._make(np.asarray(x, dtype=d))
+
+
+def as_tensors(inputs):
+    T = _Tensor
+    like = None
+    for x in inputs:
+        if type(x) is T or isinstance(x, T):
+            like = x.dtype
+            break
+    out = []
+    for x in inputs:
+        if isinstance(x, T):
+            out.append(x)
+        elif isinstance(x, (bool, int, float)):
+            out.append(_wrap_scalar(x, like))
+        else:
+            out.append(_Tensor.from_data(x))
+    return out
+
+
+def _input_error(op, ts, err):
+    """Turn a low-level failure into an error naming the op and the input shapes."""
+    specs = [Spec(t.shape, t.dtype) for t in ts]
+    try:
+        op.infer(*specs)
+    except NeuralabError as e:
+        return e
+    except Exception:  # noqa: BLE001
+        pass
+    shapes = ", ".join(fmt_shape(s.shape) + f" {s.dtype}" for s in specs)
+    cls = ShapeError if isinstance(err, ValueError) else DTypeError if isinstance(err, TypeError) else NeuralabError
+    return cls(f"{op.opname}: failed on inputs of shapes {shapes}: {err}")
+
+
+def check_finite(op, arrays, ins):
+    xp = np
+    for i, y in enumerate(arrays):
+        if y is not None and getattr(y, "dtype", None) is not None and y.dtype.kind in "fc":
+            if not xp.all(xp.isfinite(y)):
+                shapes = ", ".join(fmt_shape(getattr(a, "shape", ())) for a in ins)
+                what = "NaN" if xp.any(xp.isnan(y)) else "Inf"
+                raise FloatingPointError(f"detect_anomaly: op '{op.opname}' produced {what} in output {i} "
+                                         f"(input shapes {shapes})")
+
+
+def dispatch(op: Op, inputs):
+    T = _Tensor
+    ts = inputs if all(type(x) is T for x in inputs) else as_tensors(inputs)
+    if op.nin is not None and len(ts) != op.nin:
+        raise TypeError(f"{op.opname}: expected {op.nin} inputs, got {len(ts)}")
+    symbolic = False
+    for t in ts:
+        if t.data is None:
+            symbolic = True
+            break
+    if symbolic:
+        return _graph.record(op, ts)
+    arrays = [t.data for t in ts]
+    xp = np if not _xp_state["used"] else _xp_state["get_xp"](*arrays)
+    try:
+        ys = op.forward(xp, *arrays)
+    except NeuralabError:
+        raise
+    except (ValueError, TypeError, IndexError) as e:
+        raise _input_error(op, ts, e) from e
+    if config.flags.anomaly:
+        check_finite(op, ys, arrays)
+    make = T._make
+    if op.differentiable and config.flags.grad_enabled:
+        need = False
+        for t in ts:
+            if t.requires_grad:
+                need = True
+                break
+        if need:
+            op.inputs = ts
+            op.generation = max(t._op.generation if t._op is not None else 0 for t in ts) + 1
+            if op.retain_outputs:
+                op._ydata = ys
+            outs = []
+            for i, y in enumerate(ys):
+                o = make(y)
+                if y.dtype.kind == "f" or y.dtype.kind == "c":
+                    o.requires_grad = True
+                    o._op, o._idx = op, i
+                outs.append(o)
+            return outs[0] if op.nout == 1 else tuple(outs)
+    if op.nout == 1:
+        return make(ys[0])
+    return tuple(make(y) for y in ys)
+
+
+def new_id() -> int:
+    return next(_ids)

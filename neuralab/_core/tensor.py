@@ -1,0 +1,322 @@
+"""Tensor: an n-dimensional array that remembers how it was computed.
+
+A Tensor is either *concrete* (``data`` holds an array) or *symbolic* (``data``
+is None; only its shape and dtype are known, and it stands for a value a graph
+run will compute). The math lives in ``neuralab.ops``; this module only holds
+the value, the link to the producing op, and the operator sugar.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from . import dtypes, op as _opmod
+from .errors import DTypeError
+
+_ops = None  # neuralab.ops, bound at import time of neuralab.ops (no cycle)
+
+
+class Tensor:
+    """An array with NumPy semantics plus gradient tracking.
+
+    Create with :func:`neuralab.tensor`. ``t.backward()`` fills ``.grad`` of the
+    leaves it depends on; ``t.numpy()`` returns the value.
+    """
+
+    __slots__ = ("data", "_spec", "_op", "_idx", "requires_grad", "grad", "name", "_graph", "__weakref__")
+    __array_priority__ = 1000  # make ndarray + Tensor defer to Tensor
+
+    def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None):
+        d = dtypes.as_dtype(dtype)
+        if isinstance(data, Tensor):
+            data = data.data
+        if d is None:
+            d = dtypes.infer_data_dtype(data)
+        arr = data if (isinstance(data, np.ndarray) and data.dtype == d) else np.asarray(data, dtype=d)
+        if _opmod._xp_state["used"] and _opmod._xp_state["is_cupy"](data):
+            arr = data.astype(d, copy=False)
+        self.data = arr
+        self._spec = None
+        self._op = None
+        self._idx = 0
+        self.grad = None
+        self.name = name
+        self._graph = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @classmethod
+    def _make(cls, array):
+        """Fast constructor around an existing array (no copy, no checks)."""
+        t = object.__new__(cls)
+        t.data = array
+        t._spec = None
+        t._op = None
+        t._idx = 0
+        t.grad = None
+        t.name = None
+        t._graph = None
+        t.requires_grad = False
+        return t
+
+    @classmethod
+    def _symbolic(cls, spec, op=None, idx=0, graph=None, name=None):
+        t = object.__new__(cls)
+        t.data = None
+        t._spec = spec
+        t._op = op
+        t._idx = idx
+        t.grad = None
+        t.name = name
+        t._graph = graph
+        t.requires_grad = spec.dtype.kind == "f"
+        return t
+
+    @classmethod
+    def from_data(cls, x):
+        if isinstance(x, Tensor):
+            return x
+        return cls(x)
+
+    # -- basic properties -----------------------------------------------------------------
+    @property
+    def shape(self) -> tuple:
+        """The shape (a tuple; symbolic tensors may have None entries)."""
+        return self.data.shape if self.data is not None else self._spec.shape
+
+    @property
+    def dtype(self) -> np.dtype:
+        """The NumPy dtype of the elements."""
+        return self.data.dtype if self.data is not None else self._spec.dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self.shape)
+
+    @property
+    def size(self):
+        if self.data is not None:
+            return self.data.size
+        n = 1
+        for d in self.shape:
+            if d is None:
+                return None
+            n *= d
+        return n
+
+    @property
+    def is_symbolic(self) -> bool:
+        """True for a graph-mode tensor whose value exists only when the graph runs."""
+        return self.data is None
+
+    @property
+    def is_leaf(self) -> bool:
+        """True when no recorded op produced this tensor (gradients accumulate here)."""
+        return self._op is None
+
+    @property
+    def op(self):
+        """The op that produced this tensor, or None for a leaf."""
+        return self._op
+
+    @property
+    def T(self):
+        return _ops.transpose(self)
+
+    def requires_grad_(self, flag: bool = True):
+        """Set whether gradients flow to this tensor (only floating tensors can)."""
+        if flag and self.dtype.kind not in "fc":
+            raise DTypeError(f"requires_grad: only floating tensors can require gradients, got {self.dtype}")
+        self.requires_grad = flag
+        return self
+
+    def numpy(self) -> np.ndarray:
+        """The value as a NumPy array (a view of the tensor's storage on the CPU)."""
+        if self.data is None:
+            raise ValueError(f"numpy(): tensor {self._label()} is symbolic; evaluate it with "
+                             "neuralab.run(tensor, feed_dict)")
+        from ..backend import to_numpy
+
+        return to_numpy(self.data)
+
+    def item(self):
+        """The single element as a Python number."""
+        return self.numpy().item()
+
+    def tolist(self):
+        return self.numpy().tolist()
+
+    def detach(self) -> Tensor:
+        """The same value, cut from the graph (no gradient flows through it)."""
+        return _ops.stop_gradient(self)
+
+    def astype(self, dtype) -> Tensor:
+        return _ops.cast(self, dtype)
+
+    def backward(self, grad=None, retain_graph: bool = True, create_graph: bool = False) -> None:
+        """Back-propagate from this tensor: add d(self)/d(leaf) into each leaf's ``.grad``.
+
+        ``grad`` is the upstream gradient (required unless self is a scalar; default 1).
+        With ``create_graph=True`` the gradients are themselves differentiable.
+        """
+        from .autograd import backward
+
+        backward([self], [grad], create_graph=create_graph)
+
+    def _label(self) -> str:
+        return repr(self.name) if self.name else f"of shape {_opmod.fmt_shape(self.shape)}"
+
+    def __repr__(self):
+        if self.data is None:
+            src = self._op.opname if self._op is not None else "?"
+            nm = f" name={self.name!r}" if self.name else ""
+            return f"Tensor(symbolic, shape={_opmod.fmt_shape(self.shape)}, dtype={self.dtype}, op={src}{nm})"
+        g = ", requires_grad=True" if self.requires_grad else ""
+        body = np.array2string(self.numpy(), separator=", ", prefix="Tensor(")
+        return f"Tensor({body}, dtype={self.dtype}{g})"
+
+    def __len__(self):
+        if not self.shape:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __bool__(self):
+        if self.data is None:
+            raise TypeError("bool() of a symbolic tensor: its value is unknown until the graph runs")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.numpy())
+
+    def __int__(self):
+        return int(self.numpy())
+
+    def __array__(self, dtype=None, copy=None):
+        a = self.numpy()
+        return a if dtype is None else a.astype(dtype)
+
+    def __iter__(self):
+        for i in range(len(self)):
+            yield self[i]
+
+    def __hash__(self):
+        return id(self)
+
+    # shape sugar
+    def reshape(self, *shape):
+        if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+            shape = tuple(shape[0])
+        return _ops.reshape(self, shape)
+
+    def transpose(self, *axes):
+        if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
+            axes = tuple(axes[0])
+        return _ops.transpose(self, axes or None)
+
+    def sum(self, axis=None, keepdims=False):
+        return _ops.sum(self, axis=axis, keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims=False):
+        return _ops.mean(self, axis=axis, keepdims=keepdims)
+
+    def max(self, axis=None, keepdims=False):
+        return _ops.max(self, axis=axis, keepdims=keepdims)
+
+    def min(self, axis=None, keepdims=False):
+        return _ops.min(self, axis=axis, keepdims=keepdims)
+
+    def argmax(self, axis=None):
+        return _ops.argmax(self, axis=axis)
+
+    def argmin(self, axis=None):
+        return _ops.argmin(self, axis=axis)
+
+    def exp(self):
+        return _ops.exp(self)
+
+    def log(self):
+        return _ops.log(self)
+
+    def sqrt(self):
+        return _ops.sqrt(self)
+
+    def abs(self):
+        return _ops.abs(self)
+
+    def tanh(self):
+        return _ops.tanh(self)
+
+    def sigmoid(self):
+        return _ops.sigmoid(self)
+
+    def clip(self, lo=None, hi=None):
+        return _ops.clip(self, lo, hi)
+
+    def squeeze(self, axis=None):
+        return _ops.squeeze(self, axis)
+
+    def expand_dims(self, axis):
+        return _ops.expand_dims(self, axis)
+
+    def __getitem__(self, index):
+        return _ops.getitem(self, index)
+
+
+def _install_operators(ops) -> None:
+    """Bind Python operators to neuralab ops (called once by neuralab.ops)."""
+    global _ops
+    _ops = ops
+    T = Tensor
+    T.__add__ = lambda a, b: ops.add(a, b)
+    T.__radd__ = lambda a, b: ops.add(b, a)
+    T.__sub__ = lambda a, b: ops.subtract(a, b)
+    T.__rsub__ = lambda a, b: ops.subtract(b, a)
+    T.__mul__ = lambda a, b: ops.multiply(a, b)
+    T.__rmul__ = lambda a, b: ops.multiply(b, a)
+    T.__truediv__ = lambda a, b: ops.divide(a, b)
+    T.__rtruediv__ = lambda a, b: ops.divide(b, a)
+    T.__pow__ = lambda a, b: ops.power(a, b)
+    T.__rpow__ = lambda a, b: ops.power(b, a)
+    T.__matmul__ = lambda a, b: ops.matmul(a, b)
+    T.__rmatmul__ = lambda a, b: ops.matmul(b, a)
+    T.__neg__ = lambda a: ops.negative(a)
+    T.__pos__ = lambda a: a
+    T.__abs__ = lambda a: ops.abs(a)
+    T.__lt__ = lambda a, b: ops.less(a, b)
+    T.__le__ = lambda a, b: ops.less_equal(a, b)
+    T.__gt__ = lambda a, b: ops.greater(a, b)
+    T.__ge__ = lambda a, b: ops.greater_equal(a, b)
+    T.__eq__ = lambda a, b: ops.equal(a, b)
+    T.__ne__ = lambda a, b: ops.not_equal(a, b)
+    T.__invert__ = lambda a: ops.logical_not(a)
+    T.__hash__ = lambda a: id(a)
+
+
+_opmod._Tensor = Tensor
+
+
+def _is_cupy(a):
+    from ..backend import is_cupy_array
+
+    return is_cupy_array(a)
+
+
+def _get_xp(*arrays):
+    from ..backend import get_xp
+
+    return get_xp(*arrays)
+
+
+_opmod._xp_state = {"used": False, "get_xp": _get_xp, "is_cupy": _is_cupy}
+
+
+def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None) -> Tensor:
+    """Make a Tensor from array-like ``data``.
+
+    ``dtype`` accepts NumPy dtypes and their names ("float64"). Python floats
+    become float32 (the default), NumPy arrays keep their dtype.
+
+    >>> tensor([1.0, 2.0]).dtype
+    dtype('float32')
+    """
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)

@@ -1,0 +1,30 @@
+"""Differentiable primitives. One Op class and one snake_case function each."""
+from .._core import autograd as _autograd, tensor as _tensor
+from .._core.tensor import Tensor
+from .elementwise import (
+    abs, add, cast, divide, equal, exp, greater, greater_equal, less, less_equal, log, logical_and,
+    logical_not, logical_or, maximum, minimum, multiply, negative, not_equal, power, sigmoid, sign, sqrt,
+    stop_gradient, subtract, tanh, where,
+)
+from .linalg import dot, matmul
+from .reduce import argmax, argmin, logsumexp, max, mean, min, sum, unreduce
+from .shape import (
+    broadcast_like, broadcast_to, concat, concatenate, expand_dims, getitem, one_hot, ones_like, pad,
+    reshape, reshape_like, squeeze, sum_to_like, transpose, zeros_like,
+)
+from ..functional.array import clip, split, square, stack  # noqa: E402  (composites)
+
+__all__ = [
+    "Tensor", "abs", "add", "argmax", "argmin", "broadcast_like", "broadcast_to", "cast", "clip", "concat",
+    "concatenate", "divide", "dot", "equal", "exp", "expand_dims", "getitem", "greater", "greater_equal",
+    "less", "less_equal", "log", "logical_and", "logical_not", "logical_or", "logsumexp", "matmul", "max",
+    "maximum", "mean", "min", "minimum", "multiply", "negative", "not_equal", "one_hot", "ones_like", "pad",
+    "power", "reshape", "reshape_like", "sigmoid", "sign", "split", "sqrt", "square", "squeeze", "stack",
+    "stop_gradient", "subtract", "sum", "sum_to_like", "tanh", "transpose", "unreduce", "where", "zeros_like",
+]
+
+import sys as _sys  # noqa: E402
+
+_self = _sys.modules[__name__]
+_tensor._install_operators(_self)
+_autograd._ops = _self

@@ -1,0 +1,516 @@
+"""Elementwise primitives: arithmetic, exp/log, tanh/sigmoid, maximum/where, comparisons.
+
+Each backward rule reads like a calculus table; broadcasting is undone by the
+autograd sweep, not here.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.errors import DTypeError
+from .._core.op import Op, Spec, broadcast_shapes
+from . import _util
+
+
+class _Binary(Op):
+    nin = 2
+
+    def infer(self, a, b):
+        return _util.binary(self.opname, a, b)
+
+
+class _Unary(Op):
+    nin = 1
+
+    def infer(self, a):
+        return (a,)
+
+
+class _FloatUnary(_Unary):
+    def infer(self, a):
+        if a.dtype.kind not in "fc":
+            # integer input promotes to the default float, as NumPy's ufuncs do for float64
+            from .._core.dtypes import default_float
+
+            return (Spec(a.shape, default_float()),)
+        return (a,)
+
+    def _prep(self, xp, x):
+        if x.dtype.kind not in "fc":
+            from .._core.dtypes import default_float
+
+            return x.astype(default_float())
+        return x
+
+
+class Add(_Binary):
+    """a + b. Gradient: the add gate distributes: (g, g)."""
+
+    def forward(self, xp, a, b):
+        return (xp.add(a, b),)
+
+    def backward(self, g):
+        return g[0], g[0]
+
+
+class Subtract(_Binary):
+    """a - b. Gradient: (g, -g)."""
+
+    def forward(self, xp, a, b):
+        return (xp.subtract(a, b),)
+
+    def backward(self, g):
+        return g[0], (negative(g[0]) if self.needs_grad[1] else None)
+
+
+class Multiply(_Binary):
+    """a * b. Gradient: the mul gate switches: (g * b, g * a)."""
+
+    def forward(self, xp, a, b):
+        return (xp.multiply(a, b),)
+
+    def backward(self, g):
+        a, b = self.inputs
+        return (multiply(g[0], b) if self.needs_grad[0] else None,
+                multiply(g[0], a) if self.needs_grad[1] else None)
+
+
+class Divide(_Binary):
+    """a / b. Gradient: (g / b, -g * a / b**2)."""
+
+    def forward(self, xp, a, b):
+        if a.dtype.kind not in "fc" and b.dtype.kind not in "fc":
+            from .._core.dtypes import default_float
+
+            return (xp.true_divide(a, b, dtype=default_float()),)
+        return (xp.true_divide(a, b),)
+
+    def infer(self, a, b):
+        (s,) = _util.binary(self.opname, a, b)
+        if s.dtype.kind not in "fc":
+            from .._core.dtypes import default_float
+
+            s = Spec(s.shape, default_float())
+        return (s,)
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = divide(g[0], b)
+        gb = negative(multiply(ga, divide(a, b))) if self.needs_grad[1] else None
+        return (ga if self.needs_grad[0] else None), gb
+
+
+class Power(_Binary):
+    """a ** b. Gradient: (g * b * a**(b-1), g * a**b * log(a))."""
+
+    def forward(self, xp, a, b):
+        return (xp.power(a, b),)
+
+    def backward(self, g):
+        a, b = self.inputs
+        ga = gb = None
+        if self.needs_grad[0]:
+            ga = multiply(g[0], multiply(b, power(a, subtract(b, 1))))
+        if self.needs_grad[1]:
+            # log(a) is only defined for a > 0; where a == 0 the term is taken as 0
+            safe = where(greater(a, 0), a, 1)
+            gb = multiply(g[0], multiply(power(a, b), log(safe)))
+        return ga, gb
+
+
+class Maximum(_Binary):
+    """Elementwise max(a, b). Gradient goes to a where a >= b (ties to the first argument, as TF)."""
+
+    def forward(self, xp, a, b):
+        return (xp.maximum(a, b),)
+
+    def backward(self, g):
+        a, b = self.inputs
+        mask = greater_equal(a, b)
+        return (where(mask, g[0], 0) if self.needs_grad[0] else None,
+                where(mask, 0, g[0]) if self.needs_grad[1] else None)
+
+
+class Minimum(_Binary):
+    """Elementwise min(a, b). Gradient goes to a where a <= b (ties to the first argument)."""
+
+    def forward(self, xp, a, b):
+        return (xp.minimum(a, b),)
+
+    def backward(self, g):
+        a, b = self.inputs
+        mask = less_equal(a, b)
+        return (where(mask, g[0], 0) if self.needs_grad[0] else None,
+                where(mask, 0, g[0]) if self.needs_grad[1] else None)
+
+
+class Negative(_Unary):
+    """-x. Gradient: -g."""
+
+    def forward(self, xp, x):
+        return (xp.negative(x),)
+
+    def backward(self, g):
+        return (negative(g[0]),)
+
+
+class Exp(_FloatUnary):
+    """e**x. Gradient: g * e**x (taken from the output)."""
+
+    retain_outputs = True
+
+    def forward(self, xp, x):
+        return (xp.exp(self._prep(xp, x)),)
+
+    def backward(self, g):
+        return (multiply(g[0], self.output(0)),)
+
+
+class Log(_FloatUnary):
+    """Natural log. Gradient: g / x."""
+
+    def forward(self, xp, x):
+        return (xp.log(self._prep(xp, x)),)
+
+    def backward(self, g):
+        return (divide(g[0], self.inputs[0]),)
+
+
+class Sqrt(_FloatUnary):
+    """Square root. Gradient: g / (2 sqrt(x)) (from the output)."""
+
+    retain_outputs = True
+
+    def forward(self, xp, x):
+        return (xp.sqrt(self._prep(xp, x)),)
+
+    def backward(self, g):
+        return (divide(g[0], multiply(self.output(0), 2)),)
+
+
+class Abs(_Unary):
+    """|x|. Gradient: g * sign(x) (0 at x = 0)."""
+
+    def forward(self, xp, x):
+        return (xp.abs(x),)
+
+    def backward(self, g):
+        return (multiply(g[0], sign(self.inputs[0])),)
+
+
+class Tanh(_FloatUnary):
+    """Hyperbolic tangent. Gradient: g * (1 - tanh(x)**2) (from the output)."""
+
+    retain_outputs = True
+
+    def forward(self, xp, x):
+        return (xp.tanh(self._prep(xp, x)),)
+
+    def backward(self, g):
+        y = self.output(0)
+        return (multiply(g[0], subtract(1, multiply(y, y))),)
+
+
+class Sigmoid(_FloatUnary):
+    """Logistic sigmoid 1 / (1 + e**-x), stable for large |x|.
+
+    Computed from e = exp(-|x|) as 1/(1+e) for x >= 0 and e/(1+e) for x < 0, so
+    exp never overflows. Gradient: g * s * (1 - s) (from the output).
+    """
+
+    retain_outputs = True
+
+    def forward(self, xp, x):
+        x = self._prep(xp, x)
+        e = xp.exp(-xp.abs(x))
+        d = 1 + e
+        return (xp.where(x >= 0, 1 / d, e / d).astype(x.dtype, copy=False),)
+
+    def backward(self, g):
+        y = self.output(0)
+        return (multiply(g[0], multiply(y, subtract(1, y))),)
+
+
+class Where(Op):
+    """where(cond, a, b): a where cond is true, else b. Gradient: routed by cond."""
+
+    nin = 3
+    nondiff_inputs = (0,)
+
+    def forward(self, xp, c, a, b):
+        return (xp.where(c, a, b),)
+
+    def infer(self, c, a, b):
+        shape = broadcast_shapes(self.opname, c.shape, a.shape, b.shape)
+        return (Spec(shape, np.result_type(a.dtype, b.dtype)),)
+
+    def backward(self, g):
+        c, a, b = self.inputs
+        return (None,
+                where(c, g[0], 0) if self.needs_grad[1] else None,
+                where(c, 0, g[0]) if self.needs_grad[2] else None)
+
+
+class Cast(_Unary):
+    """Convert to ``dtype``. Gradient: cast back (floating inputs only)."""
+
+    def forward(self, xp, x):
+        return (x.astype(self.dtype, copy=False) if x.dtype != self.dtype else x.copy(),)
+
+    def infer(self, x):
+        return (Spec(x.shape, self.dtype),)
+
+    def backward(self, g):
+        x = self.inputs[0]
+        if x.dtype.kind not in "fc" or self.dtype.kind not in "fc":
+            return (None,)
+        return (cast(g[0], x.dtype),)
+
+
+class StopGradient(_Unary):
+    """The value of x, with no gradient flowing back (TF's stop_gradient, torch's detach)."""
+
+    differentiable = False
+
+    def forward(self, xp, x):
+        return (x,)
+
+    def backward(self, g):
+        return (None,)
+
+
+# -- non-differentiable elementwise ops ---------------------------------------------------
+class _Compare(_Binary):
+    differentiable = False
+
+    def infer(self, a, b):
+        return (Spec(broadcast_shapes(self.opname, a.shape, b.shape), np.dtype(bool)),)
+
+    def backward(self, g):
+        return None, None
+
+
+class Equal(_Compare):
+    """a == b elementwise (bool; no gradient)."""
+
+    def forward(self, xp, a, b):
+        return (xp.equal(a, b),)
+
+
+class NotEqual(_Compare):
+    """a != b elementwise (bool; no gradient)."""
+
+    def forward(self, xp, a, b):
+        return (xp.not_equal(a, b),)
+
+
+class Less(_Compare):
+    """a < b elementwise (bool; no gradient)."""
+
+    def forward(self, xp, a, b):
+        return (xp.less(a, b),)
+
+
+class LessEqual(_Compare):
+    """a <= b elementwise (bool; no gradient)."""
+
+    def forward(self, xp, a, b):
+        return (xp.less_equal(a, b),)
+
+
+class Greater(_Compare):
+    """a > b elementwise (bool; no gradient)."""
+
+    def forward(self, xp, a, b):
+        return (xp.greater(a, b),)
+
+
+class GreaterEqual(_Compare):
+    """a >= b elementwise (bool; no gradient)."""
+
+    def forward(self, xp, a, b):
+        return (xp.greater_equal(a, b),)
+
+
+class LogicalAnd(_Compare):
+    """a and b elementwise (bool)."""
+
+    def forward(self, xp, a, b):
+        return (xp.logical_and(a, b),)
+
+
+class LogicalOr(_Compare):
+    """a or b elementwise (bool)."""
+
+    def forward(self, xp, a, b):
+        return (xp.logical_or(a, b),)
+
+
+class LogicalNot(_Unary):
+    """not x elementwise (bool)."""
+
+    differentiable = False
+
+    def forward(self, xp, x):
+        return (xp.logical_not(x),)
+
+    def infer(self, x):
+        return (Spec(x.shape, np.dtype(bool)),)
+
+    def backward(self, g):
+        return (None,)
+
+
+class Sign(_Unary):
+    """sign(x) in {-1, 0, 1} (no gradient)."""
+
+    differentiable = False
+
+    def forward(self, xp, x):
+        return (xp.sign(x),)
+
+    def backward(self, g):
+        return (None,)
+
+
+def _check_float_arg(name, x):
+    if x.dtype.kind not in "fc":
+        raise DTypeError(f"{name}: expected a floating tensor, got {x.dtype}")
+
+
+# -- public functions ---------------------------------------------------------------------
+def add(a, b):
+    """Elementwise a + b with broadcasting."""
+    return Add.apply(a, b)
+
+
+def subtract(a, b):
+    """Elementwise a - b with broadcasting."""
+    return Subtract.apply(a, b)
+
+
+def multiply(a, b):
+    """Elementwise a * b with broadcasting."""
+    return Multiply.apply(a, b)
+
+
+def divide(a, b):
+    """Elementwise a / b (true division) with broadcasting."""
+    return Divide.apply(a, b)
+
+
+def power(a, b):
+    """Elementwise a ** b with broadcasting."""
+    return Power.apply(a, b)
+
+
+def maximum(a, b):
+    """Elementwise maximum; ``maximum(x, 0)`` is the ReLU of the notes."""
+    return Maximum.apply(a, b)
+
+
+def minimum(a, b):
+    """Elementwise minimum."""
+    return Minimum.apply(a, b)
+
+
+def negative(x):
+    """-x."""
+    return Negative.apply(x)
+
+
+def exp(x):
+    """e**x."""
+    return Exp.apply(x)
+
+
+def log(x):
+    """Natural logarithm."""
+    return Log.apply(x)
+
+
+def sqrt(x):
+    """Square root."""
+    return Sqrt.apply(x)
+
+
+def abs(x):  # noqa: A001 - NumPy's name
+    """Absolute value |x|."""
+    return Abs.apply(x)
+
+
+def tanh(x):
+    """Hyperbolic tangent, squashes to [-1, 1]."""
+    return Tanh.apply(x)
+
+
+def sigmoid(x):
+    """Logistic sigmoid 1/(1+e^-x), squashes to [0, 1]; stable for large |x|."""
+    return Sigmoid.apply(x)
+
+
+def where(condition, a, b):
+    """Elementwise select: a where condition is true, b elsewhere."""
+    return Where.apply(condition, a, b)
+
+
+def cast(x, dtype):
+    """Convert x to ``dtype`` (a NumPy dtype or its name)."""
+    from .._core.dtypes import as_dtype
+
+    return Cast.apply(x, dtype=as_dtype(dtype))
+
+
+def stop_gradient(x):
+    """x with no gradient flowing back through it."""
+    return StopGradient.apply(x)
+
+
+def equal(a, b):
+    """a == b (bool)."""
+    return Equal.apply(a, b)
+
+
+def not_equal(a, b):
+    """a != b (bool)."""
+    return NotEqual.apply(a, b)
+
+
+def less(a, b):
+    """a < b (bool)."""
+    return Less.apply(a, b)
+
+
+def less_equal(a, b):
+    """a <= b (bool)."""
+    return LessEqual.apply(a, b)
+
+
+def greater(a, b):
+    """a > b (bool)."""
+    return Greater.apply(a, b)
+
+
+def greater_equal(a, b):
+    """a >= b (bool)."""
+    return GreaterEqual.apply(a, b)
+
+
+def logical_and(a, b):
+    """Elementwise logical and."""
+    return LogicalAnd.apply(a, b)
+
+
+def logical_or(a, b):
+    """Elementwise logical or."""
+    return LogicalOr.apply(a, b)
+
+
+def logical_not(x):
+    """Elementwise logical not."""
+    return LogicalNot.apply(x)
+
+
+def sign(x):
+    """Elementwise sign (-1, 0 or 1)."""
+    return Sign.apply(x)
