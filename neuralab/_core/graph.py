@@ -517,7 +517,9 @@ class CompiledFunction:
         rebuild = _flatten(out, leaves)
         targets = [_resolve_fetch(x) if not isinstance(x, (int, float)) else x for x in leaves]
         tensor_targets = [t if isinstance(t, (Tensor, Op)) else None for t in targets]
-        plan = Plan(tensor_targets, feeds)
+        # state changes recorded while tracing (assigns, optimizer updates) run on every call
+        effects = [o for o in graph.ops if o.stateful]
+        plan = Plan(tensor_targets + effects, feeds)
         self.trace_count += 1
         entry = (plan, rebuild, targets)
         self._plans[sig] = entry
@@ -532,7 +534,7 @@ class CompiledFunction:
         vals = plan(*arrays)
         make = Tensor._make
         out = []
-        for t, v in zip(targets, vals):
+        for t, v in zip(targets, vals):  # (values of trailing stateful ops are dropped)
             if isinstance(t, Tensor):
                 out.append(make(v if v is not None else t.data))
             elif isinstance(t, Op) or t is None:

@@ -93,6 +93,9 @@ class Op:
     nondiff_inputs: tuple = ()
     #: public name used in error messages and graph dumps
     opname: str = ""
+    #: True for ops that change state when run (assign, optimizer updates): compiled
+    #: functions run every stateful op recorded while tracing, fetched or not
+    stateful: bool = False
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
@@ -134,6 +137,7 @@ class Op:
 
         t = Tensor._make(self._ydata[i])
         t._op, t._idx = self, i
+        t.requires_grad = t.dtype.kind in "fc"
         return t
 
     def attrs(self) -> dict:

@@ -17,6 +17,7 @@ class Assign(Op):
 
     nin = 1
     differentiable = False
+    stateful = True
 
     def forward(self, xp, value):
         var = self.var
