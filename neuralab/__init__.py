@@ -27,6 +27,7 @@ from ._core.tensor import Tensor, tensor
 from .ops import *  # noqa: F403  (the op functions under NumPy's names)
 from .ops import __all__ as _ops_all
 from .ops.state import assign, group
+from . import testing  # noqa: E402  (neuralab.testing.gradcheck)
 
 __version__ = "0.1.0"
 

@@ -187,17 +187,24 @@ def as_tensors(inputs):
     T = _Tensor
     like = None
     for x in inputs:
-        if type(x) is T or isinstance(x, T):
+        if isinstance(x, T):
             like = x.dtype
             break
     out = []
+    float_scalar = False
     for x in inputs:
         if isinstance(x, T):
             out.append(x)
         elif isinstance(x, (bool, int, float)):
             out.append(_wrap_scalar(x, like))
+            float_scalar |= isinstance(x, float)
         else:
             out.append(_Tensor.from_data(x))
+    if float_scalar and like is not None and like.kind in "biu":
+        # a Python float next to an integer tensor gives the default float (not NumPy's float64)
+        from ..ops.elementwise import cast
+
+        out = [cast(t, dtypes.default_float()) if t.dtype.kind in "biu" else t for t in out]
     return out
 
 

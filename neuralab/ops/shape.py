@@ -304,7 +304,7 @@ class Concatenate(Op):
                                  + ", ".join(fmt_shape(s.shape) for s in xs))
             for i, (a, b) in enumerate(zip(x.shape, xs[0].shape)):
                 if i != ax and a is not None and b is not None and a != b:
-                    raise ShapeError(f"concatenate: shapes " + ", ".join(fmt_shape(s.shape) for s in xs)
+                    raise ShapeError("concatenate: shapes " + ", ".join(fmt_shape(s.shape) for s in xs)
                                      + f" differ outside axis {ax}")
             total = None if (total is None or x.shape[ax] is None) else total + x.shape[ax]
         shape = list(xs[0].shape)
