@@ -105,15 +105,18 @@ class Op:
         if builtin and not cls.__name__.startswith("_") and cls.__dict__.get("register", True):
             REGISTRY[cls.opname] = cls
 
+    # per-node state, class-level defaults so that creating an op is cheap
+    inputs: tuple = ()
+    outputs = None  # symbolic outputs in graph mode
+    _ydata = None  # retained output arrays in eager mode
+    needs_grad: tuple = ()
+    generation: int = 0
+    control_inputs: tuple = ()
+    name = None
+
     def __init__(self, **attrs):
-        self.__dict__.update(attrs)
-        self.inputs = ()
-        self.outputs = None  # symbolic outputs in graph mode
-        self._ydata = None  # retained output arrays in eager mode
-        self.needs_grad = ()
-        self.generation = 0
-        self.control_inputs = ()
-        self.name = None
+        if attrs:
+            self.__dict__.update(attrs)
 
     # -- the three methods an op defines -------------------------------------------------
     def forward(self, xp, *arrays):  # pragma: no cover - abstract
@@ -148,7 +151,7 @@ class Op:
     @classmethod
     def apply(cls, *inputs, **attrs):
         """Run (or record) the op on ``inputs``; returns a Tensor or a tuple of Tensors."""
-        return dispatch(cls(**attrs), inputs)
+        return dispatch(cls(**attrs) if attrs else cls(), inputs)
 
     def __repr__(self):
         a = ", ".join(f"{k}={v!r}" for k, v in self.attrs().items())
@@ -234,50 +237,67 @@ def check_finite(op, arrays, ins):
 
 
 def dispatch(op: Op, inputs):
+    """Run ``op`` on ``inputs`` now (recording a tape node if needed) or record it in a graph."""
     T = _Tensor
-    ts = inputs if all(type(x) is T for x in inputs) else as_tensors(inputs)
-    if op.nin is not None and len(ts) != op.nin:
-        raise TypeError(f"{op.opname}: expected {op.nin} inputs, got {len(ts)}")
-    symbolic = False
-    for t in ts:
-        if t.data is None:
-            symbolic = True
+    for x in inputs:
+        if not isinstance(x, T):
+            inputs = as_tensors(inputs)
             break
-    if symbolic:
-        return _graph.record(op, ts)
-    arrays = [t.data for t in ts]
-    xp = np if not _xp_state["used"] else _xp_state["get_xp"](*arrays)
+    arrays = []
+    for t in inputs:
+        d = t.data
+        if d is None:
+            return _graph.record(op, inputs)
+        arrays.append(d)
     try:
-        ys = op.forward(xp, *arrays)
+        ys = op.forward(np if not _xp_state["used"] else _xp_state["get_xp"](*arrays), *arrays)
     except NeuralabError:
         raise
     except (ValueError, TypeError, IndexError) as e:
-        raise _input_error(op, ts, e) from e
-    if config.flags.anomaly:
+        raise _input_error(op, inputs, e) from e
+    flags = config.flags
+    if flags.anomaly:
         check_finite(op, ys, arrays)
-    make = T._make
-    if op.differentiable and config.flags.grad_enabled:
+    new = _new
+    if flags.grad_enabled and op.differentiable:
         need = False
-        for t in ts:
+        gen = 0
+        for t in inputs:
             if t.requires_grad:
                 need = True
-                break
+                o = t._op
+                if o is not None and o.generation > gen:
+                    gen = o.generation
         if need:
-            op.inputs = ts
-            op.generation = max(t._op.generation if t._op is not None else 0 for t in ts) + 1
+            op.inputs = inputs
+            op.generation = gen + 1
             if op.retain_outputs:
                 op._ydata = ys
             outs = []
-            for i, y in enumerate(ys):
-                o = make(y)
-                if y.dtype.kind == "f" or y.dtype.kind == "c":
+            i = 0
+            for y in ys:
+                o = new(T)
+                o.data = y
+                if y.dtype.kind in "fc":
                     o.requires_grad = True
-                    o._op, o._idx = op, i
+                    o._op = op
+                    o._idx = i
                 outs.append(o)
+                i += 1
             return outs[0] if op.nout == 1 else tuple(outs)
     if op.nout == 1:
-        return make(ys[0])
-    return tuple(make(y) for y in ys)
+        o = new(T)
+        o.data = ys[0]
+        return o
+    outs = []
+    for y in ys:
+        o = new(T)
+        o.data = y
+        outs.append(o)
+    return tuple(outs)
+
+
+_new = object.__new__
 
 
 def new_id() -> int:

@@ -22,8 +22,16 @@ class Tensor:
     leaves it depends on; ``t.numpy()`` returns the value.
     """
 
-    __slots__ = ("data", "_spec", "_op", "_idx", "requires_grad", "grad", "name", "_graph", "__weakref__")
     __array_priority__ = 1000  # make ndarray + Tensor defer to Tensor
+    # defaults live on the class: creating a tensor sets only what differs (fast eager dispatch)
+    data = None
+    _spec = None
+    _op = None
+    _idx = 0
+    requires_grad = False
+    grad = None
+    name = None
+    _graph = None
 
     def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None):
         d = dtypes.as_dtype(dtype)
@@ -35,13 +43,8 @@ class Tensor:
         if _opmod._xp_state["used"] and _opmod._xp_state["is_cupy"](data):
             arr = data.astype(d, copy=False)
         self.data = arr
-        self._spec = None
-        self._op = None
-        self._idx = 0
-        self.grad = None
-        self.name = name
-        self._graph = None
-        self.requires_grad = False
+        if name is not None:
+            self.name = name
         if requires_grad:
             self.requires_grad_(True)
 
@@ -50,23 +53,14 @@ class Tensor:
         """Fast constructor around an existing array (no copy, no checks)."""
         t = object.__new__(cls)
         t.data = array
-        t._spec = None
-        t._op = None
-        t._idx = 0
-        t.grad = None
-        t.name = None
-        t._graph = None
-        t.requires_grad = False
         return t
 
     @classmethod
     def _symbolic(cls, spec, op=None, idx=0, graph=None, name=None):
         t = object.__new__(cls)
-        t.data = None
         t._spec = spec
         t._op = op
         t._idx = idx
-        t.grad = None
         t.name = name
         t._graph = graph
         t.requires_grad = spec.dtype.kind == "f"
@@ -267,17 +261,17 @@ def _install_operators(ops) -> None:
     global _ops
     _ops = ops
     T = Tensor
-    T.__add__ = lambda a, b: ops.add(a, b)
+    T.__add__ = ops.add
     T.__radd__ = lambda a, b: ops.add(b, a)
-    T.__sub__ = lambda a, b: ops.subtract(a, b)
+    T.__sub__ = ops.subtract
     T.__rsub__ = lambda a, b: ops.subtract(b, a)
-    T.__mul__ = lambda a, b: ops.multiply(a, b)
+    T.__mul__ = ops.multiply
     T.__rmul__ = lambda a, b: ops.multiply(b, a)
-    T.__truediv__ = lambda a, b: ops.divide(a, b)
+    T.__truediv__ = ops.divide
     T.__rtruediv__ = lambda a, b: ops.divide(b, a)
-    T.__pow__ = lambda a, b: ops.power(a, b)
+    T.__pow__ = ops.power
     T.__rpow__ = lambda a, b: ops.power(b, a)
-    T.__matmul__ = lambda a, b: ops.matmul(a, b)
+    T.__matmul__ = ops.matmul
     T.__rmatmul__ = lambda a, b: ops.matmul(b, a)
     T.__neg__ = lambda a: ops.negative(a)
     T.__pos__ = lambda a: a

@@ -8,8 +8,10 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.errors import DTypeError
-from .._core.op import Op, Spec, broadcast_shapes
+from .._core.op import Op, Spec, broadcast_shapes, dispatch
 from . import _util
+
+_new = object.__new__  # attribute-free ops skip __init__ on the hot path
 
 
 class _Binary(Op):
@@ -214,17 +216,20 @@ class Tanh(_FloatUnary):
 class Sigmoid(_FloatUnary):
     """Logistic sigmoid 1 / (1 + e**-x), stable for large |x|.
 
-    Computed from e = exp(-|x|) as 1/(1+e) for x >= 0 and e/(1+e) for x < 0, so
-    exp never overflows. Gradient: g * s * (1 - s) (from the output).
+    Computed as exp(-log(1 + e^-x)) with NumPy's logaddexp, which never
+    overflows and keeps full relative precision in both tails (sigmoid(-50) is
+    1.9e-22, not 0). Gradient: g * s * (1 - s) (from the output).
     """
 
     retain_outputs = True
 
     def forward(self, xp, x):
-        x = self._prep(xp, x)
-        e = xp.exp(-xp.abs(x))
-        d = 1 + e
-        return (xp.where(x >= 0, 1 / d, e / d).astype(x.dtype, copy=False),)
+        y = xp.negative(self._prep(xp, x))
+        if y.ndim == 0:
+            y = xp.asarray(y)
+        xp.logaddexp(0, y, out=y)  # log(1 + e^-x), never overflows
+        xp.negative(y, out=y)
+        return (xp.exp(y, out=y),)
 
     def backward(self, g):
         y = self.output(0)
@@ -381,77 +386,77 @@ def _check_float_arg(name, x):
 # -- public functions ---------------------------------------------------------------------
 def add(a, b):
     """Elementwise a + b with broadcasting."""
-    return Add.apply(a, b)
+    return dispatch(_new(Add), (a, b))
 
 
 def subtract(a, b):
     """Elementwise a - b with broadcasting."""
-    return Subtract.apply(a, b)
+    return dispatch(_new(Subtract), (a, b))
 
 
 def multiply(a, b):
     """Elementwise a * b with broadcasting."""
-    return Multiply.apply(a, b)
+    return dispatch(_new(Multiply), (a, b))
 
 
 def divide(a, b):
     """Elementwise a / b (true division) with broadcasting."""
-    return Divide.apply(a, b)
+    return dispatch(_new(Divide), (a, b))
 
 
 def power(a, b):
     """Elementwise a ** b with broadcasting."""
-    return Power.apply(a, b)
+    return dispatch(_new(Power), (a, b))
 
 
 def maximum(a, b):
     """Elementwise maximum; ``maximum(x, 0)`` is the ReLU of the notes."""
-    return Maximum.apply(a, b)
+    return dispatch(_new(Maximum), (a, b))
 
 
 def minimum(a, b):
     """Elementwise minimum."""
-    return Minimum.apply(a, b)
+    return dispatch(_new(Minimum), (a, b))
 
 
 def negative(x):
     """-x."""
-    return Negative.apply(x)
+    return dispatch(_new(Negative), (x,))
 
 
 def exp(x):
     """e**x."""
-    return Exp.apply(x)
+    return dispatch(_new(Exp), (x,))
 
 
 def log(x):
     """Natural logarithm."""
-    return Log.apply(x)
+    return dispatch(_new(Log), (x,))
 
 
 def sqrt(x):
     """Square root."""
-    return Sqrt.apply(x)
+    return dispatch(_new(Sqrt), (x,))
 
 
 def abs(x):  # noqa: A001 - NumPy's name
     """Absolute value |x|."""
-    return Abs.apply(x)
+    return dispatch(_new(Abs), (x,))
 
 
 def tanh(x):
     """Hyperbolic tangent, squashes to [-1, 1]."""
-    return Tanh.apply(x)
+    return dispatch(_new(Tanh), (x,))
 
 
 def sigmoid(x):
     """Logistic sigmoid 1/(1+e^-x), squashes to [0, 1]; stable for large |x|."""
-    return Sigmoid.apply(x)
+    return dispatch(_new(Sigmoid), (x,))
 
 
 def where(condition, a, b):
     """Elementwise select: a where condition is true, b elsewhere."""
-    return Where.apply(condition, a, b)
+    return dispatch(_new(Where), (condition, a, b))
 
 
 def cast(x, dtype):
@@ -463,54 +468,54 @@ def cast(x, dtype):
 
 def stop_gradient(x):
     """x with no gradient flowing back through it."""
-    return StopGradient.apply(x)
+    return dispatch(_new(StopGradient), (x,))
 
 
 def equal(a, b):
     """a == b (bool)."""
-    return Equal.apply(a, b)
+    return dispatch(_new(Equal), (a, b))
 
 
 def not_equal(a, b):
     """a != b (bool)."""
-    return NotEqual.apply(a, b)
+    return dispatch(_new(NotEqual), (a, b))
 
 
 def less(a, b):
     """a < b (bool)."""
-    return Less.apply(a, b)
+    return dispatch(_new(Less), (a, b))
 
 
 def less_equal(a, b):
     """a <= b (bool)."""
-    return LessEqual.apply(a, b)
+    return dispatch(_new(LessEqual), (a, b))
 
 
 def greater(a, b):
     """a > b (bool)."""
-    return Greater.apply(a, b)
+    return dispatch(_new(Greater), (a, b))
 
 
 def greater_equal(a, b):
     """a >= b (bool)."""
-    return GreaterEqual.apply(a, b)
+    return dispatch(_new(GreaterEqual), (a, b))
 
 
 def logical_and(a, b):
     """Elementwise logical and."""
-    return LogicalAnd.apply(a, b)
+    return dispatch(_new(LogicalAnd), (a, b))
 
 
 def logical_or(a, b):
     """Elementwise logical or."""
-    return LogicalOr.apply(a, b)
+    return dispatch(_new(LogicalOr), (a, b))
 
 
 def logical_not(x):
     """Elementwise logical not."""
-    return LogicalNot.apply(x)
+    return dispatch(_new(LogicalNot), (x,))
 
 
 def sign(x):
     """Elementwise sign (-1, 0 or 1)."""
-    return Sign.apply(x)
+    return dispatch(_new(Sign), (x,))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.errors import ShapeError
-from .._core.op import Op, Spec, broadcast_shapes, fmt_shape
+from .._core.op import Op, Spec, broadcast_shapes, dispatch, fmt_shape
 from .elementwise import multiply
 from .shape import expand_dims, squeeze, transpose
 
@@ -71,7 +71,7 @@ class Matmul(Op):
 
 def matmul(a, b):
     """Matrix product a @ b (batched over leading axes; 1-D operands act as vectors)."""
-    return Matmul.apply(a, b)
+    return dispatch(object.__new__(Matmul), (a, b))
 
 
 def dot(a, b):
