@@ -1,0 +1,13 @@
+"""Data: the lectures' datasets (XOR, iris, digits, MNIST, Fashion-MNIST), batching, preprocessing."""
+from .datasets import (
+    DataNotFoundError, Dataset, cache_dir, copy_into_cache, data_root, digits, fashion_mnist, file_digest, iris,
+    mnist, xor,
+)
+from .idx import DataFormatError, read_idx, write_idx
+from .loader import DataLoader, Standardizer, normalize, one_hot, train_val_split, zero_center
+
+__all__ = [
+    "DataFormatError", "DataLoader", "DataNotFoundError", "Dataset", "Standardizer", "cache_dir",
+    "copy_into_cache", "data_root", "digits", "fashion_mnist", "file_digest", "iris", "mnist", "normalize",
+    "one_hot", "read_idx", "train_val_split", "write_idx", "xor", "zero_center",
+]
