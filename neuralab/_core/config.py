@@ -9,6 +9,9 @@ class _Flags(threading.local):
     def __init__(self):
         self.grad_enabled = True
         self.anomaly = False
+        # > 0 while a graph is being built (Graph.as_default, compile tracing): ops that read a
+        # variable (a Parameter, Buffer or requires-grad leaf) are recorded, not folded to constants
+        self.building = 0
 
 
 flags = _Flags()

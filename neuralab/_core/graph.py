@@ -81,11 +81,18 @@ class Graph:
 
     @contextlib.contextmanager
     def as_default(self):
-        """Make this graph the one new symbolic ops are recorded in."""
+        """Make this graph the one new symbolic ops are recorded in.
+
+        Inside, ops that read variables (parameters, buffers, requires-grad
+        leaves) are recorded as graph nodes even when all their inputs are
+        concrete, so a graph never freezes a value that a later update changes.
+        """
         _stack.graphs.append(self)
+        config.flags.building += 1
         try:
             yield self
         finally:
+            config.flags.building -= 1
             _stack.graphs.pop()
 
     def add_to_collection(self, name, value):
@@ -482,8 +489,8 @@ class CompiledFunction:
                     raise TraceError(f"{self.__name__}: compiled functions take concrete values, "
                                      "not symbolic tensors")
                 arr = a.data
-            elif isinstance(a, np.ndarray):
-                arr = a
+            elif isinstance(a, (np.ndarray, np.generic)):
+                arr = np.asarray(a)
             elif isinstance(a, (list, tuple)) and a and not isinstance(a[0], (str,)):
                 arr = np.asarray(a)
                 if arr.dtype.kind == "f":

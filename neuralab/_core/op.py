@@ -189,8 +189,8 @@ def _wrap_scalar(x, like_dtype):
 def as_tensors(inputs):
     T = _Tensor
     like = None
-    for x in inputs:
-        if isinstance(x, T):
+    for x in inputs:  # a scalar takes its dtype from the first non-bool tensor (not a where() condition)
+        if isinstance(x, T) and x.dtype.kind != "b":
             like = x.dtype
             break
     out = []
@@ -249,13 +249,17 @@ def dispatch(op: Op, inputs):
         if d is None:
             return _graph.record(op, inputs)
         arrays.append(d)
+    flags = config.flags
+    if flags.building:
+        for t in inputs:
+            if t._variable or (t._op is None and t.requires_grad):
+                return _graph.record(op, inputs)  # reads state that may change: a graph node, not a constant
     try:
         ys = op.forward(np if not _xp_state["used"] else _xp_state["get_xp"](*arrays), *arrays)
     except NeuralabError:
         raise
     except (ValueError, TypeError, IndexError) as e:
         raise _input_error(op, inputs, e) from e
-    flags = config.flags
     if flags.anomaly:
         check_finite(op, ys, arrays)
     new = _new

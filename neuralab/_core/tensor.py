@@ -32,6 +32,9 @@ class Tensor:
     grad = None
     name = None
     _graph = None
+    #: True for state that changes between runs (parameters, buffers, compat Variables): while a
+    #: graph is being built, ops reading it are recorded instead of evaluated once
+    _variable = False
 
     def __init__(self, data, dtype=None, requires_grad: bool = False, name: str | None = None):
         d = dtypes.as_dtype(dtype)

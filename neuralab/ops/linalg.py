@@ -36,7 +36,11 @@ class Matmul(Op):
         if ka is not None and kb is not None and ka != kb:
             raise ShapeError(f"matmul: cannot multiply a of shape {fmt_shape(sa)} by b of shape {fmt_shape(sb)}: "
                              f"inner dimensions {ka} and {kb} differ")
-        batch = broadcast_shapes(self.opname, sa[:-2] if len(sa) > 1 else (), sb[:-2] if len(sb) > 1 else ())
+        try:
+            batch = broadcast_shapes(self.opname, sa[:-2] if len(sa) > 1 else (), sb[:-2] if len(sb) > 1 else ())
+        except ShapeError:
+            raise ShapeError(f"matmul: the batch dimensions of a of shape {fmt_shape(sa)} and b of shape "
+                             f"{fmt_shape(sb)} cannot be broadcast together") from None
         out = batch + ((sa[-2],) if len(sa) > 1 else ()) + ((sb[-1],) if len(sb) > 1 else ())
         return (Spec(out, np.result_type(a.dtype, b.dtype)),)
 

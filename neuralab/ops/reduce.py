@@ -39,7 +39,7 @@ class Sum(_Reduce):
         return (xp.sum(x, axis=self._axes(x.ndim), keepdims=self.keepdims),)
 
     def _dtype(self, d):
-        return np.dtype(np.int64) if d.kind in "biu" else d
+        return np.sum(np.zeros(0, d)).dtype  # NumPy's accumulator type (int64, uint64, ...)
 
     def backward(self, g):
         return (unreduce(g[0], self.inputs[0], self.axis, self.keepdims),)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.errors import ShapeError
+from .._core.errors import DTypeError, ShapeError
 from .._core.op import Op, Spec, fmt_shape, normalize_axis
 
 _UNKNOWN = 2 ** 20 + 7  # stand-in size for unknown dims when probing NumPy's indexing rules
@@ -57,6 +57,8 @@ class ReshapeLike(Op):
         return (xp.reshape(g, like.shape),)
 
     def infer(self, g, like):
+        if _known(g.shape) and _known(like.shape) and int(np.prod(g.shape)) != int(np.prod(like.shape)):
+            raise ShapeError(f"reshape_like: cannot reshape {fmt_shape(g.shape)} to {fmt_shape(like.shape)}")
         return (Spec(like.shape, g.dtype),)
 
     def backward(self, gg):
@@ -72,15 +74,17 @@ class Transpose(Op):
         return (xp.transpose(x, self.axes),)
 
     def infer(self, x):
-        axes = self.axes if self.axes is not None else tuple(reversed(range(len(x.shape))))
-        if sorted(axes) != list(range(len(x.shape))):
+        nd = len(x.shape)
+        axes = self.axes if self.axes is not None else tuple(reversed(range(nd)))
+        axes = tuple(a % nd if -nd <= a < nd else a for a in axes)
+        if sorted(axes) != list(range(nd)):
             raise ShapeError(f"transpose: axes {tuple(axes)} do not permute a tensor of rank {len(x.shape)}")
         return (Spec(tuple(x.shape[a] for a in axes), x.dtype),)
 
     def backward(self, g):
         nd = self.inputs[0].ndim
         axes = self.axes if self.axes is not None else tuple(reversed(range(nd)))
-        inv = tuple(np.argsort(axes))
+        inv = tuple(int(i) for i in np.argsort([a % nd for a in axes]))
         return (transpose(g[0], inv),)
 
 
@@ -113,6 +117,8 @@ class Squeeze(Op):
 
     def infer(self, x):
         if self.axis is None:
+            if any(d is None for d in x.shape):
+                return (Spec(None, x.dtype),)  # which axes have size 1 is known only at run time
             return (Spec(tuple(d for d in x.shape if d != 1), x.dtype),)
         axes = normalize_axis(self.opname, self.axis, len(x.shape))
         for a in axes:
@@ -156,6 +162,12 @@ class BroadcastLike(Op):
         return (xp.broadcast_to(g, like.shape),)
 
     def infer(self, g, like):
+        if _known(g.shape) and _known(like.shape):
+            from .._core.op import broadcast_shapes
+
+            if broadcast_shapes(self.opname, g.shape, like.shape) != tuple(like.shape):
+                raise ShapeError(f"broadcast_like: cannot broadcast {fmt_shape(g.shape)} to "
+                                 f"{fmt_shape(like.shape)}")
         return (Spec(like.shape, g.dtype),)
 
     def backward(self, gg):
@@ -177,9 +189,18 @@ class SumToLike(Op):
         out = xp.sum(g, axis=axes, keepdims=True) if axes else g
         if lead:
             out = out.reshape(out.shape[lead:])
-        return (out.reshape(shape),)
+        if out.shape != tuple(shape):
+            raise ShapeError(f"sum_to_like: cannot sum a gradient of shape {fmt_shape(g.shape)} down to "
+                             f"{fmt_shape(shape)}")
+        return (out,)
 
     def infer(self, g, like):
+        if _known(g.shape) and _known(like.shape):
+            from .._core.op import broadcast_shapes
+
+            if broadcast_shapes(self.opname, g.shape, like.shape) != tuple(g.shape):
+                raise ShapeError(f"sum_to_like: cannot sum a gradient of shape {fmt_shape(g.shape)} down to "
+                                 f"{fmt_shape(like.shape)}")
         return (Spec(like.shape, g.dtype),)
 
     def backward(self, gg):
@@ -239,6 +260,8 @@ def _probe_shape(opname, shape, index):
     probe = tuple(_UNKNOWN if d is None else d for d in shape)
     try:
         res = np.broadcast_to(np.empty((), dtype=bool), probe)[index].shape
+    except MemoryError:  # advanced indexing over several unknown dims: give up on the shape
+        return None
     except IndexError as e:
         raise ShapeError(f"{opname}: index {index!r} does not fit a tensor of shape {fmt_shape(shape)}: {e}") \
             from None
@@ -257,7 +280,7 @@ class Getitem(Op):
         return (x[self.index],)
 
     def infer(self, x):
-        return (Spec(_probe_shape(self.opname, x.shape, self.index), x.dtype),)
+        return (Spec(_probe_shape(self.opname, x.shape, self.index), x.dtype),)  # None: unknown rank
 
     def backward(self, g):
         return (GetitemGrad.apply(g[0], self.inputs[0], index=self.index),)
@@ -355,11 +378,13 @@ class OneHot(Op):
     differentiable = False
 
     def forward(self, xp, idx):
+        if idx.dtype.kind not in "iu":
+            raise DTypeError(f"one_hot: indices must be integers, got {idx.dtype}")
         return ((idx[..., None] == xp.arange(self.depth)).astype(self.dtype),)
 
     def infer(self, idx):
         if idx.dtype.kind not in "iu":
-            raise ShapeError(f"one_hot: indices must be integers, got {idx.dtype}")
+            raise DTypeError(f"one_hot: indices must be integers, got {idx.dtype}")
         return (Spec(tuple(idx.shape) + (self.depth,), self.dtype),)
 
     def backward(self, g):
@@ -375,8 +400,13 @@ def reshape(x, shape):
 
 
 def transpose(x, axes=None):
-    """Permute the axes (reverse them by default)."""
-    return Transpose.apply(x, axes=None if axes is None else tuple(int(a) for a in axes))
+    """Permute the axes (reverse them by default; negative axes count from the end)."""
+    if axes is not None:
+        axes = tuple(int(a) for a in axes)
+        nd = len(x.shape) if getattr(x, "shape", None) is not None else None
+        if nd is not None:
+            axes = tuple(a % nd if -nd <= a < nd else a for a in axes)
+    return Transpose.apply(x, axes=axes)
 
 
 def expand_dims(x, axis):
@@ -445,6 +475,13 @@ def pad(x, pad_width, constant_values=0):
             pw = ((int(pw[0]), int(pw[1])),) * nd
         else:
             pw = tuple((int(a), int(b)) for a, b in pw)
+            if len(pw) == 1 and nd != 1:
+                pw = pw * nd  # one (before, after) pair for every axis, as NumPy
+    if len(pw) != nd:
+        raise ShapeError(f"pad: pad_width has {len(pw)} pairs for a tensor of rank {nd} "
+                         f"(shape {fmt_shape(x.shape)})")
+    if any(a < 0 or b < 0 for a, b in pw):
+        raise ShapeError(f"pad: widths must be non-negative, got {pw} for a tensor of shape {fmt_shape(x.shape)}")
     return Pad.apply(x, pad_width=pw, value=constant_values)
 
 

@@ -24,11 +24,13 @@ class Assign(Op):
         if var.data is not None and value.shape != var.data.shape:
             raise ShapeError(f"assign: value of shape {fmt_shape(value.shape)} does not fit variable "
                              f"{var._label()} of shape {fmt_shape(var.data.shape)}")
-        dt = self.dtype
-        if value.dtype != dt or value.base is not None or not value.flags.writeable:
-            value = xp.array(value, dtype=dt, copy=True)
-        var.data = value
-        return (value,)
+        cur = var.data
+        if cur is not None and getattr(cur, "flags", None) is not None and cur.flags.writeable \
+                and cur.shape == value.shape:
+            xp.copyto(cur, value, casting="unsafe")  # in place: the variable never aliases the value
+            return (cur,)
+        var.data = xp.array(value, dtype=self.dtype, copy=True)
+        return (var.data,)
 
     def infer(self, value):
         vs = self.var.shape

@@ -5,13 +5,6 @@ import pytest
 import neuralab as nl
 
 
-@pytest.fixture(autouse=True)
-def fresh_graph():
-    g = nl.Graph()
-    with g.as_default():
-        yield g
-
-
 def test_build_time_shape_errors_name_op_and_shapes():
     a = nl.placeholder((None, 3), name="a")
     b = nl.placeholder((4, 5), name="b")
