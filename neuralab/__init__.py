@@ -34,6 +34,23 @@ __version__ = "0.1.0"
 stop_gradient = stop_gradient  # noqa: F405,PLW0127  (re-exported explicitly for readers)
 
 
+_SUBMODULES = ("nn", "init", "optim", "losses", "functional", "data", "train", "io", "compat", "cli")
+_LAZY = {"save": ("io", "save"), "load": ("io", "load"), "fit": ("train", "fit"), "Trainer": ("train", "Trainer"),
+         "DataLoader": ("data", "DataLoader")}
+
+
+def __getattr__(name):
+    """Submodules and their main names load on first use (``import neuralab`` stays light)."""
+    import importlib
+
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in _LAZY:
+        mod, attr = _LAZY[name]
+        return getattr(importlib.import_module(f".{mod}", __name__), attr)
+    raise AttributeError(f"module 'neuralab' has no attribute {name!r}")
+
+
 def detach(x):
     """The value of ``x`` cut from the graph (alias of :func:`stop_gradient`)."""
     return stop_gradient(x)  # noqa: F405
@@ -45,5 +62,5 @@ __all__ = [
     "default_float", "detach", "detect_anomaly", "enable_grad", "float16", "float32", "float64",
     "get_default_graph", "get_rng", "grad", "gradients", "group", "int32", "int64", "is_grad_enabled",
     "name_scope", "no_grad", "placeholder", "reset_default_graph", "run", "seed", "set_default_dtype",
-    "tensor", "uint8", "value_and_grad", "__version__", *_ops_all,
+    "tensor", "uint8", "value_and_grad", "__version__", *_ops_all, *_SUBMODULES, *_LAZY,
 ]

@@ -1,4 +1,21 @@
-"""Composite functions: built from primitives, so gradients and graph mode come free."""
-from .array import clip, split, square, stack
+"""Composite functions: built from primitives, so gradients and graph mode come free.
 
-__all__ = ["clip", "split", "square", "stack"]
+Activations (sigmoid ... maxout), losses (mse ... l2_penalty), regularizers
+(dropout, batch_norm) and array helpers (clip, stack, split, square).
+"""
+from . import losses
+from .activations import (
+    SELU_ALPHA, SELU_SCALE, elu, leaky_relu, log_softmax, maxout, prelu, relu, selu, sigmoid, softmax, softplus, tanh,
+)
+from .array import clip, split, square, stack
+from .losses import (
+    binary_cross_entropy, binary_cross_entropy_with_logits, l1_penalty, l2_penalty, mse, nll, softmax_cross_entropy,
+)
+from .regularization import batch_norm, dropout
+
+__all__ = [
+    "SELU_ALPHA", "SELU_SCALE", "batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "clip",
+    "dropout", "elu", "l1_penalty", "l2_penalty", "leaky_relu", "log_softmax", "losses", "maxout", "mse", "nll",
+    "prelu", "relu", "selu", "sigmoid", "softmax", "softmax_cross_entropy", "softplus", "split", "square", "stack",
+    "tanh",
+]

@@ -12,10 +12,13 @@ from .shape import (
     broadcast_like, broadcast_to, concat, concatenate, expand_dims, getitem, one_hot, ones_like, pad,
     reshape, reshape_like, squeeze, sum_to_like, transpose, zeros_like,
 )
+from .conv import avg_pool2d, conv2d, max_pool2d
+from .random import bernoulli_mask
 from ..functional.array import clip, split, square, stack  # noqa: E402  (composites)
 
 __all__ = [
-    "Tensor", "abs", "add", "argmax", "argmin", "broadcast_like", "broadcast_to", "cast", "clip", "concat",
+    "Tensor", "abs", "add", "argmax", "argmin", "avg_pool2d", "bernoulli_mask", "conv2d", "max_pool2d",
+    "broadcast_like", "broadcast_to", "cast", "clip", "concat",
     "concatenate", "divide", "dot", "equal", "exp", "expand_dims", "getitem", "greater", "greater_equal",
     "less", "less_equal", "log", "logical_and", "logical_not", "logical_or", "logsumexp", "matmul", "max",
     "maximum", "mean", "min", "minimum", "multiply", "negative", "not_equal", "one_hot", "ones_like", "pad",

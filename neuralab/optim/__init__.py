@@ -1,0 +1,28 @@
+"""Optimizers: the lectures' update rules over parameters, eager or compiled.
+
+* :mod:`~neuralab.optim.transforms` — each rule once, as an in-place kernel computing ``Δw``;
+* :class:`Optimizer` — PyTorch-style wrapper (``step``, ``zero_grad``, ``param_groups``,
+  ``state_dict``) that also records a stateful update op in graphs (``apply_gradients``, ``minimize``);
+* :mod:`~neuralab.optim.aliases` — SGD, Momentum (both lecture forms), Nesterov, AdaGrad, RMSProp,
+  Adam, AdamW;
+* :mod:`~neuralab.optim.schedules` — learning-rate schedules; :class:`LBFGS` via SciPy;
+  gradient clipping.
+
+>>> opt = neuralab.optim.Adam(model.parameters(), lr=1e-3)
+>>> loss = model(x).mean(); loss.backward(); opt.step(); opt.zero_grad()
+"""
+from . import transforms
+from .aliases import SGD, AdaGrad, Adam, AdamW, Momentum, Nesterov, RMSProp
+from .clip import clip_grad_norm, clip_grad_value
+from .lbfgs import LBFGS
+from .optimizer import ApplyUpdates, Optimizer
+from .schedules import (
+    CosineAnnealingLR, ExponentialLR, Scheduler, StepLR, WarmupLR, constant, cosine_decay, exponential_decay,
+    linear_warmup, step_decay,
+)
+
+__all__ = [
+    "LBFGS", "SGD", "AdaGrad", "Adam", "AdamW", "ApplyUpdates", "CosineAnnealingLR", "ExponentialLR", "Momentum",
+    "Nesterov", "Optimizer", "RMSProp", "Scheduler", "StepLR", "WarmupLR", "clip_grad_norm", "clip_grad_value",
+    "constant", "cosine_decay", "exponential_decay", "linear_warmup", "step_decay", "transforms",
+]

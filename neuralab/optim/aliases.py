@@ -1,0 +1,194 @@
+"""The lectures' optimizers: each names its state and the kernel that computes ``Δw``.
+
+All of them take ``params`` (Tensors or parameter-group dicts), apply
+``w ← w + Δw`` in place, accept ``weight_decay = ε`` (seed 001's decoupled decay
+``W ← (W + ΔW)·(1 − ε)``, applied after the step; AdamW's is different, see
+there) and ``max_grad_norm`` (global-norm gradient clipping before the step).
+``lr`` may be a number or a function ``lr(t)`` of the number of updates done
+so far (see :mod:`neuralab.optim.schedules`).
+
+>>> w = nl.tensor([1.0, -2.0], requires_grad=True)
+>>> opt = Adam([w], lr=0.1)
+>>> loss = (w * w).sum(); loss.backward(); opt.step(); opt.zero_grad()
+"""
+from __future__ import annotations
+
+from . import transforms as T
+from .optimizer import Optimizer, check_range
+
+__all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"]
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, optionally with momentum (seed 002).
+
+    * ``momentum = 0``: ``x ← x − α·∇f``;
+    * ``momentum = ρ > 0``: ``v ← ρ·v + ∇f``;  ``x ← x − α·v``  (velocity form);
+    * ``nesterov=True``: ``v ← ρ·v + ∇f``;  ``x ← x − α·(∇f + ρ·v)``.
+
+    ``weight_decay = ε`` then applies ``x ← x·(1 − ε)`` after the step (seed 001;
+    unlike ``torch.optim.SGD``, whose ``weight_decay`` adds an L2 term to the
+    gradient).
+    """
+
+    slots = ("momentum_buffer",)
+
+    def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0, max_grad_norm=None):
+        super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": bool(nesterov),
+                                  "weight_decay": weight_decay}, max_grad_norm=max_grad_norm)
+
+    def _check_group(self, group, defaults=False):
+        super()._check_group(group, defaults)
+        name = type(self).__name__
+        check_range(name, "momentum", group["momentum"], lo=0.0, hi=1.0)
+        if group.get("nesterov") and group["momentum"] <= 0:
+            raise ValueError(f"{name}: nesterov=True needs momentum > 0, got {group['momentum']!r}")
+
+    def _delta(self, xp, grad, st, group, lr, step, out):
+        rho = group["momentum"]
+        if not rho:
+            return T.sgd_delta(xp, grad, lr, out)
+        if group["nesterov"]:
+            return T.nesterov_delta(xp, grad, st["momentum_buffer"], lr, rho, out)
+        return T.velocity_momentum_delta(xp, grad, st["momentum_buffer"], lr, rho, out)
+
+
+class Momentum(SGD):
+    """SGD with momentum in either lecture form; both follow the same trajectory.
+
+    * ``form="velocity"`` (seed 002): ``v ← ρ·v + ∇f``;  ``x ← x − α·v``;
+    * ``form="delta"`` (seed 001): ``Δw = −α·∇f``;  ``m = Δw + β·m̄``;  ``w ← w + m``
+      (with ``β = momentum``; the state is ``m`` in parameter units).
+
+    With a constant learning rate ``m = −α·v`` at every step, so the forms are
+    the same update up to that scaling of the state. They differ when ``α``
+    changes during training: the velocity form applies the new ``α`` to the
+    whole velocity, the delta form only to new gradients.
+    """
+
+    def __init__(self, params, lr, momentum=0.9, form="velocity", weight_decay=0.0, max_grad_norm=None):
+        Optimizer.__init__(self, params, {"lr": lr, "momentum": momentum, "nesterov": False, "form": form,
+                                          "weight_decay": weight_decay}, max_grad_norm=max_grad_norm)
+
+    def _check_group(self, group, defaults=False):
+        super()._check_group(group, defaults)
+        if group.get("form") not in ("velocity", "delta"):
+            raise ValueError(f"Momentum: form must be 'velocity' (seed 002) or 'delta' (seed 001), "
+                             f"got {group.get('form')!r}")
+
+    def _delta(self, xp, grad, st, group, lr, step, out):
+        if group["form"] == "delta":
+            return T.accumulated_momentum_delta(xp, grad, st["momentum_buffer"], lr, group["momentum"], out)
+        return super()._delta(xp, grad, st, group, lr, step, out)
+
+
+class Nesterov(SGD):
+    """Nesterov momentum (seed 002): ``v ← ρ·v + ∇f``;  ``x ← x − α·(∇f + ρ·v)``.
+
+    This is ``v_{t+1} = ρv_t − α∇f(x_t + ρv_t)`` written for the look-ahead
+    point, so the gradient is taken at the stored parameters.
+    """
+
+    def __init__(self, params, lr, momentum=0.9, weight_decay=0.0, max_grad_norm=None):
+        super().__init__(params, lr, momentum=momentum, nesterov=True, weight_decay=weight_decay,
+                         max_grad_norm=max_grad_norm)
+
+
+class AdaGrad(Optimizer):
+    """AdaGrad (seed 002): ``G ← G + ∇f²``;  ``x ← x − α·∇f / (√G + ε)``, ε = 1e-7 as in the notes."""
+
+    slots = ("grad_squared",)
+
+    def __init__(self, params, lr=0.01, eps=1e-7, weight_decay=0.0, max_grad_norm=None):
+        super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay}, max_grad_norm=max_grad_norm)
+
+    def _check_group(self, group, defaults=False):
+        super()._check_group(group, defaults)
+        check_range(type(self).__name__, "eps", group["eps"])
+
+    def _delta(self, xp, grad, st, group, lr, step, out):
+        return T.adagrad_delta(xp, grad, st["grad_squared"], lr, group["eps"], out)
+
+
+class RMSProp(Optimizer):
+    """RMSProp (seed 002): ``G ← d·G + (1 − d)·∇f²``;  ``x ← x − α·∇f / (√G + ε)``.
+
+    ``decay`` is the notes' ``decay_rate``; ε (1e-7) is added outside the square
+    root as in the notes (``torch.optim.RMSprop`` does the same, with
+    ``alpha = decay``; Keras/TF1 add it inside).
+    """
+
+    slots = ("grad_squared",)
+
+    def __init__(self, params, lr=0.001, decay=0.9, eps=1e-7, weight_decay=0.0, max_grad_norm=None):
+        super().__init__(params, {"lr": lr, "decay": decay, "eps": eps, "weight_decay": weight_decay},
+                         max_grad_norm=max_grad_norm)
+
+    def _check_group(self, group, defaults=False):
+        super()._check_group(group, defaults)
+        check_range(type(self).__name__, "decay", group["decay"], lo=0.0, hi=1.0)
+        check_range(type(self).__name__, "eps", group["eps"])
+
+    def _delta(self, xp, grad, st, group, lr, step, out):
+        return T.rmsprop_delta(xp, grad, st["grad_squared"], lr, group["decay"], group["eps"], out)
+
+
+class Adam(Optimizer):
+    """Adam (seed 002, second listing, with ``t`` counting from 1)::
+
+        m ← β1·m + (1 − β1)·∇f;   v ← β2·v + (1 − β2)·∇f²
+        m̂ = m / (1 − β1^t);      v̂ = v / (1 − β2^t)
+        x ← x − α·m̂ / (√v̂ + ε)
+
+    ``betas = (β1, β2)``; the notes' starting point is β1 = 0.9, β2 = 0.999,
+    α = 1e-3 or 5e-4. ``weight_decay = ε_w`` is seed 001's decay after the step.
+    """
+
+    slots = ("first_moment", "second_moment")
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, max_grad_norm=None):
+        super().__init__(params, {"lr": lr, "betas": _pair(betas), "eps": eps, "weight_decay": weight_decay},
+                         max_grad_norm=max_grad_norm)
+
+    def _check_group(self, group, defaults=False):
+        super()._check_group(group, defaults)
+        name = type(self).__name__
+        betas = group["betas"]
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        check_range(name, "betas[0]", betas[0], lo=0.0, hi=1.0)
+        check_range(name, "betas[1]", betas[1], lo=0.0, hi=1.0)
+        check_range(name, "eps", group["eps"])
+
+    def _delta(self, xp, grad, st, group, lr, step, out):
+        b1, b2 = group["betas"]
+        return T.adam_delta(xp, grad, st["first_moment"], st["second_moment"], step, lr, b1, b2, group["eps"], out)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay [Loshchilov and Hutter, 2019].
+
+    ``x ← x·(1 − α·λ)``, then the Adam step ``x ← x − α·m̂ / (√v̂ + ε)``: the
+    decay ``λ = weight_decay`` is scaled by the learning rate and taken from the
+    parameters before the step, never through the gradient or the moments (the
+    same as ``torch.optim.AdamW``).
+    """
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, max_grad_norm=None):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         max_grad_norm=max_grad_norm)
+
+    def _check_group(self, group, defaults=False):
+        wd = group.get("weight_decay", 0.0)
+        check_range("AdamW", "weight_decay", wd)
+        super()._check_group({**group, "weight_decay": 0.0}, defaults)
+
+    def _apply_delta(self, xp, param, delta, group, lr):
+        wd = group["weight_decay"]
+        if wd:
+            T.decay_(xp, param, lr * wd)
+        param += delta
+
+
+def _pair(b):
+    return tuple(b) if isinstance(b, (list, tuple)) else b

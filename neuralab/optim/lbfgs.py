@@ -1,0 +1,96 @@
+"""L-BFGS (seed 002, "Second-Order Optimization") through SciPy's L-BFGS-B.
+
+Quasi-Newton methods approximate the inverse Hessian from gradients instead of
+inverting it (``O(n²)`` per update, not ``O(n³)``); L-BFGS keeps only the last
+``history_size`` pairs ``(s_k = x_{k+1} − x_k, y_k = ∇f_{k+1} − ∇f_k)`` and
+never forms the matrix. The step is ``x_{k+1} = x_k − η_k·H_k∇f(x_k)`` with
+``H_k∇f`` from the two-loop recursion and ``η_k`` from a line search. It works
+well in full batch, not with noisy mini-batches.
+
+The parameters are flattened into one float64 vector and handed to
+``scipy.optimize.minimize(method="L-BFGS-B", jac=True)``; each evaluation
+writes the vector back into the parameters and calls the closure.
+
+>>> opt = LBFGS([x, y])
+>>> def closure():
+...     opt.zero_grad(); loss = rosenbrock(x, y); loss.backward(); return loss
+>>> final_loss = opt.step(closure)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .._core.errors import NeuralabError
+from .._core.tensor import Tensor
+from .optimizer import Optimizer, _writable, check_range
+
+__all__ = ["LBFGS"]
+
+
+class LBFGS(Optimizer):
+    """Full-batch L-BFGS over all parameters: ``x ← x − η·H∇f`` (H from the last ``history_size`` steps).
+
+    ``step(closure)`` runs up to ``max_iter`` iterations of SciPy's L-BFGS-B
+    (``maxcor = history_size``, ``ftol = gtol = tol``) and returns the final
+    loss as a float; the SciPy result is kept in ``self.result``. ``closure()``
+    must recompute the loss from the current parameter values, call
+    ``zero_grad()`` and ``backward()``, and return the loss. Afterwards the
+    parameters hold SciPy's solution and their ``.grad`` is cleared (the last
+    evaluation may have been at another point of the line search).
+    """
+
+    slots = ()
+
+    def __init__(self, params, max_iter=100, tol=1e-9, history_size=10):
+        if not isinstance(max_iter, int) or max_iter < 1:
+            raise ValueError(f"LBFGS: max_iter must be a positive integer, got {max_iter!r}")
+        if not isinstance(history_size, int) or history_size < 1:
+            raise ValueError(f"LBFGS: history_size must be a positive integer, got {history_size!r}")
+        check_range("LBFGS", "tol", tol)
+        super().__init__(params, {"lr": 1.0, "max_iter": max_iter, "tol": tol, "history_size": history_size})
+        self.result = None
+
+    def _delta(self, xp, grad, st, group, lr, step, out):
+        raise NeuralabError("LBFGS: the update needs the loss as well as the gradient; call step(closure)")
+
+    def apply_gradients(self, grads):
+        """Not available: L-BFGS evaluates the loss many times per step; use :meth:`step` with a closure."""
+        raise NeuralabError("LBFGS: apply_gradients is not supported; call step(closure)")
+
+    def step(self, closure=None):
+        """Minimize the closure's loss; returns the final loss (float)."""
+        if closure is None:
+            raise NeuralabError("LBFGS.step needs a closure that recomputes the loss (zero_grad, backward, return)")
+        try:
+            from scipy.optimize import minimize  # noqa: PLC0415  (optional dependency, imported lazily)
+        except ImportError as e:
+            raise ImportError("LBFGS needs SciPy: `pip install scipy` (or neuralab[dev])") from e
+        params = self._params
+        shapes = [p.data.shape for p in params]
+        sizes = [int(np.prod(s, dtype=np.int64)) for s in shapes]
+        offs = np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)
+        x0 = np.concatenate([np.asarray(p.data, dtype=np.float64).ravel() for p in params])
+        g = self.param_groups[0]
+
+        def write(x):
+            for i, (p, a, b, s) in enumerate(zip(params, offs[:-1], offs[1:], shapes)):
+                _writable(p, s, "LBFGS", i)[...] = x[a:b].reshape(s)
+
+        def fun(x):
+            write(x)
+            loss = closure()
+            val = float(loss.item() if isinstance(loss, Tensor) else loss)
+            grad = np.zeros_like(x)
+            for p, a, b in zip(params, offs[:-1], offs[1:]):
+                if p.grad is not None:
+                    gd = p.grad.data if isinstance(p.grad, Tensor) else p.grad
+                    grad[a:b] = np.asarray(gd, dtype=np.float64).ravel()
+            return val, grad
+
+        self.result = minimize(fun, x0, jac=True, method="L-BFGS-B",
+                               options={"maxiter": g["max_iter"], "maxcor": g["history_size"],
+                                        "ftol": g["tol"], "gtol": g["tol"]})
+        write(self.result.x)
+        for p in params:
+            p.grad = None
+        return float(self.result.fun)
