@@ -1,0 +1,115 @@
+"""TensorBoard logging for ``fit`` (tensorboardX, an optional extra, imported lazily).
+
+Writes real event files: per-epoch scalars (loss, accuracy, validation metrics,
+learning rate), histograms of every weight, of its gradient and of each layer's
+activations, a few input images, the model's graph with one name scope per
+layer, and the run's hyperparameters with its final metrics (HParams tab).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .callbacks import Callback
+
+
+def _writer(logdir):
+    try:
+        from tensorboardX import SummaryWriter
+    except ImportError as e:
+        raise ImportError("TensorBoard logging needs tensorboardX: `pip install tensorboardX` "
+                          "(or `pip install neuralab[tensorboard]`)") from e
+    return SummaryWriter(logdir)
+
+
+def trace_model_ops(model, example_input):
+    """Record the model on a placeholder shaped like ``example_input`` (batch None); returns
+    (ops, names) for :func:`neuralab.train.graphdef.graph_def`, scoped by layer."""
+    from .._core.graph import Graph, placeholder
+
+    g = Graph()
+    x = np.asarray(example_input)
+    with g.as_default():
+        inp = placeholder((None,) + x.shape[1:], x.dtype if x.dtype.kind == "f" else np.float32, name="input")
+        was = model.training
+        model.eval()
+        try:
+            model(inp)
+        finally:
+            model.train(was)
+    names = {id(p): n.replace(".", "/") for n, p in model.named_parameters()}
+    names.update({id(b): n.replace(".", "/") for n, b in model.named_buffers()})
+    return g.ops, names
+
+
+class TensorBoard(Callback):
+    """Log a run to ``logdir`` for ``tensorboard --logdir``.
+
+    ``histogram_every``: epochs between histograms; ``example_input``: a few
+    training inputs (used for the graph, activation histograms and, when they
+    are images, the image tab); ``hparams``: dict shown in the HParams tab.
+    """
+
+    def __init__(self, logdir, histogram_every: int = 1, example_input=None, hparams: dict | None = None,
+                 max_images: int = 3):
+        self.logdir = str(logdir)
+        self.writer = _writer(self.logdir)
+        self.histogram_every = histogram_every
+        self.example_input = None if example_input is None else np.asarray(example_input)
+        self.hparams = hparams
+        self.max_images = max_images
+
+    def on_train_begin(self, trainer):
+        if self.example_input is not None:
+            from .graphdef import write_graph
+
+            ops, names = trace_model_ops(trainer.model, self.example_input)
+            write_graph(self.writer, ops, names)
+            x = self.example_input[: self.max_images]
+            img = None
+            if x.ndim == 4:
+                img = x
+            elif x.ndim == 2 and int(np.sqrt(x.shape[1])) ** 2 == x.shape[1]:
+                s = int(np.sqrt(x.shape[1]))
+                img = x.reshape(len(x), s, s, 1)
+            if img is not None:
+                img = (img - img.min()) / (np.ptp(img) or 1.0)
+                self.writer.add_images("input", img, 0, dataformats="NHWC")
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        step = epoch + 1
+        for k, v in logs.items():
+            self.writer.add_scalar(k if "/" in k else f"epoch/{k}", float(v), step)
+        if self.histogram_every and step % self.histogram_every == 0:
+            self._histograms(trainer, step)
+        self.writer.flush()
+
+    def _histograms(self, trainer, step):
+        from .._core.autograd import gradients
+        from .._core.config import enable_grad
+        from .._core.tensor import Tensor
+
+        for name, p in trainer.model.named_parameters():
+            self.writer.add_histogram(f"weights/{name}", p.numpy(), step)
+        if self.example_input is None:
+            return
+        x = Tensor(self.example_input.astype(trainer._dtype))
+        acts = []
+        with enable_grad():
+            h = x
+            for i, layer in enumerate(getattr(trainer.model, "layers", None) or list(trainer.model.children())):
+                h = layer(h)
+                acts.append((f"activations/{i}_{type(layer).__name__}", h))
+            loss = (h * h).mean()  # a probe: gradients of the output's scale w.r.t. every weight
+            grads = gradients(loss, trainer.params)
+        for name, a in acts:
+            self.writer.add_histogram(name, a.numpy(), step)
+        for (name, _), g in zip(trainer.model.named_parameters(), grads):
+            if g is not None:
+                self.writer.add_histogram(f"gradients/{name}", g.numpy(), step)
+
+    def on_train_end(self, trainer, logs):
+        if self.hparams is not None:
+            metrics = {f"hparam/{k}": float(v) for k, v in logs.items()}
+            hp = {k: (v if isinstance(v, (int, float, str, bool)) else str(v)) for k, v in self.hparams.items()}
+            self.writer.add_hparams(hp, metrics, name="hparams")
+        self.writer.close()
