@@ -13,8 +13,9 @@ TF "SAME"/"VALID" rules live in :mod:`neuralab.ops.conv`.
 - convolution forward: strided im2col (an ``as_strided`` view of the padded
   input, shape ``(N, OH, OW, KH, KW, C)``) copied block by block into a
   cache-sized buffer, one GEMM per block against the ``(KH*KW*Cin, Cout)`` filter;
-- input gradient: one GEMM per block giving the column gradients, then an
-  overlap-add (col2im) of ``KH*KW`` vectorized strided adds, one per tap;
+- input gradient: per block and tap, one GEMM ``g @ w[i, j].T`` overlap-added
+  onto the input by a vectorized strided add (col2im split by tap, so each
+  add reads a contiguous slab; :func:`col2im` itself is kept for callers);
 - filter gradient: the same im2col blocks, ``cols.T @ g`` accumulated;
 - pooling: ``KH*KW`` vectorized passes over strided tap views; max-pool's
   backward recomputes which tap won by comparing each tap with the output
@@ -54,7 +55,7 @@ def _tap_slices(i, size, out, stride, pad, lo=0, hi=None):
 
 
 def _taps(x_hw, out_hw, ksize, stride, pads):
-    """[(out_h, out_w, in_h, in_w)] slices for every tap reading real input, row-major."""
+    """[(i, j, out_h, out_w, in_h, in_w)] slices for every tap (i, j) reading real input, row-major."""
     th = [_tap_slices(i, x_hw[0], out_hw[0], stride[0], pads[0][0]) for i in range(ksize[0])]
     tw = [_tap_slices(j, x_hw[1], out_hw[1], stride[1], pads[1][0]) for j in range(ksize[1])]
     out = []
@@ -84,9 +85,10 @@ def windows(xp, x, ksize, stride, pads, out_hw):
     return xp.lib.stride_tricks.as_strided(xpad, shape=shape, strides=strides)
 
 
-def _blocks(n, oh, row_bytes):
-    """(image slice, output-row slice) blocks whose im2col columns fit in BLOCK_BYTES."""
-    rows = max(1, BLOCK_BYTES // max(1, row_bytes))
+def _blocks(n, oh, row_bytes, budget=None):
+    """(image slice, output-row slice) blocks of about ``budget`` bytes (BLOCK_BYTES by default)."""
+    budget = BLOCK_BYTES if budget is None else budget
+    rows = max(1, budget // max(1, row_bytes))
     if rows >= oh:
         per = max(1, rows // max(1, oh))
         return [(slice(a, min(n, a + per)), slice(0, oh)) for a in range(0, n, per)]
@@ -157,25 +159,26 @@ def conv2d_forward(xp, x, w, stride, pads, out_hw):
 
 
 def conv2d_backward_input(xp, g, w, x_shape, stride, pads):
-    """Gradient of conv2d with respect to x: column gradients g @ w2.T (GEMM), then col2im."""
+    """Gradient of conv2d with respect to x: per tap (i, j), the GEMM g @ w[i, j].T overlap-added onto x.
+
+    Same arithmetic as GEMM-then-col2im, but each tap's column gradient is a
+    contiguous (rows, Cin) slab, so the KH*KW strided adds read contiguous memory.
+    """
     g, w, dt = _common(xp, g, w)
     n, oh, ow, co = g.shape
     kh, kw, c, _ = w.shape
-    k = kh * kw * c
     gx = xp.zeros(x_shape, dtype=dt)
-    if g.size == 0 or gx.size == 0 or k == 0:
+    if g.size == 0 or gx.size == 0 or kh * kw * c == 0:
         return gx
-    w2t = xp.ascontiguousarray(w.reshape(k, co).T)
+    wt = xp.ascontiguousarray(xp.swapaxes(w, 2, 3))  # (KH, KW, Cout, Cin)
     g = xp.ascontiguousarray(g)
     h, wd = x_shape[1], x_shape[2]
     tw = [_tap_slices(j, wd, ow, stride[1], pads[1][0]) for j in range(kw)]
-    blocks = _blocks(n, oh, ow * k * g.itemsize)
-    buf = xp.empty((max(_rows(a, b, ow) for a, b in blocks), k), dtype=dt)
+    blocks = _blocks(n, oh, ow * (c + co) * g.itemsize, BLOCK_BYTES // 2)
+    buf = xp.empty((max(_rows(a, b, ow) for a, b in blocks), c), dtype=dt)
     for sn, sh in blocks:
         m = _rows(sn, sh, ow)
-        d = buf[:m]
-        xp.matmul(g[sn, sh].reshape(m, co), w2t, out=d)
-        d = d.reshape(sn.stop - sn.start, sh.stop - sh.start, ow, kh, kw, c)
+        g2 = g[sn, sh].reshape(m, co)
         gb = gx[sn]
         for i in range(kh):
             a = _tap_slices(i, h, oh, stride[0], pads[0][0], sh.start, sh.stop)
@@ -184,7 +187,8 @@ def conv2d_backward_input(xp, g, w, x_shape, stride, pads):
             so_h = slice(a[0].start - sh.start, a[0].stop - sh.start)
             for j, b in enumerate(tw):
                 if b is not None:
-                    gb[:, a[1], b[1]] += d[:, so_h, b[0], i, j]
+                    d = xp.matmul(g2, wt[i, j], out=buf[:m]).reshape(sn.stop - sn.start, sh.stop - sh.start, ow, c)
+                    gb[:, a[1], b[1]] += d[:, so_h, b[0]]
     return gx
 
 
@@ -245,23 +249,54 @@ def max_pool_forward(xp, x, ksize, stride, pads, out_hw):
     return y
 
 
+def tiled(x_shape, out_hw, ksize, stride, pads) -> bool:
+    """True when the windows tile the input exactly (stride == ksize, no padding, nothing left over)."""
+    return (tuple(stride) == tuple(ksize) and not any(pads[0] + pads[1])
+            and out_hw[0] * ksize[0] == x_shape[1] and out_hw[1] * ksize[1] == x_shape[2])
+
+
 def _first_max_taps(xp, x, y, ksize, stride, pads):
     """Yield (tap slices, mask) where mask marks output cells whose first maximum is at this tap."""
     free = xp.ones(y.shape, dtype=bool)
+    buf = xp.empty(y.shape, dtype=bool)
     for _, _, so_h, so_w, si_h, si_w in _taps(x.shape[1:3], y.shape[1:3], ksize, stride, pads):
-        fv = free[:, so_h, so_w]
-        hit = xp.equal(x[:, si_h, si_w], y[:, so_h, so_w])
+        fv, hit = free[:, so_h, so_w], buf[:, so_h, so_w]
+        xp.equal(x[:, si_h, si_w], y[:, so_h, so_w], out=hit)
         xp.logical_and(hit, fv, out=hit)
         xp.logical_xor(fv, hit, out=fv)
         yield so_h, so_w, si_h, si_w, hit
 
 
+def _masked(xp, g, mask, out, finite):
+    """g where mask else 0, written to ``out`` (a multiply when g is all finite: one fast pass)."""
+    if finite:
+        return xp.multiply(g, mask, out=out)
+    out[...] = xp.where(mask, g, 0)
+    return out
+
+
 def max_pool_backward(xp, x, y, g, ksize, stride, pads):
     """Route each output gradient to its window's first maximal input cell (row-major order)."""
+    n, oh, ow, c = y.shape
+    if tiled(x.shape, (oh, ow), ksize, stride, pads):
+        # windows are blocks of x: one comparison pass over x seen as (N, OH, KH, OW, KW, C)
+        kh, kw = ksize
+        eq = xp.equal(x.reshape(n, oh, kh, ow, kw, c), y[:, :, None, :, None, :])
+        free = xp.ones(y.shape, dtype=bool)
+        for i in range(kh):
+            for j in range(kw):
+                m = eq[:, :, i, :, j, :]
+                xp.logical_and(m, free, out=m)
+                xp.logical_xor(free, m, out=free)
+        gx = xp.empty(x.shape, dtype=g.dtype)
+        _masked(xp, g[:, :, None, :, None, :], eq, gx.reshape(eq.shape), bool(xp.isfinite(g).all()))
+        return gx
     gx = xp.zeros(x.shape, dtype=g.dtype)
+    buf = xp.empty(y.shape, dtype=g.dtype)
     disjoint = stride[0] >= ksize[0] and stride[1] >= ksize[1]
+    finite = bool(xp.isfinite(g).all())
     for so_h, so_w, si_h, si_w, hit in _first_max_taps(xp, x, y, ksize, stride, pads):
-        contrib = xp.where(hit, g[:, so_h, so_w], 0)
+        contrib = _masked(xp, g[:, so_h, so_w], hit, buf[:, so_h, so_w], finite)
         if disjoint:  # each input cell lies in one window: plain stores
             gx[:, si_h, si_w] = contrib
         else:
@@ -272,9 +307,11 @@ def max_pool_backward(xp, x, y, g, ksize, stride, pads):
 def max_pool_gather(xp, x, y, gg, ksize, stride, pads):
     """For each output cell, ``gg`` at its window's first maximal input cell (adjoint of max_pool_backward)."""
     out = xp.zeros(y.shape, dtype=gg.dtype)
+    buf = xp.empty(y.shape, dtype=gg.dtype)
+    finite = bool(xp.isfinite(gg).all())
     for so_h, so_w, si_h, si_w, hit in _first_max_taps(xp, x, y, ksize, stride, pads):
         ov = out[:, so_h, so_w]
-        ov += xp.where(hit, gg[:, si_h, si_w], 0)
+        ov += _masked(xp, gg[:, si_h, si_w], hit, buf[:, so_h, so_w], finite)
     return out
 
 
@@ -307,6 +344,11 @@ def avg_pool_forward(xp, x, ksize, stride, pads, out_hw):
 def avg_pool_backward(xp, g, x_shape, ksize, stride, pads):
     """Spread each output gradient evenly over its window's real cells (overlap-add)."""
     gs = g * _inv_counts(xp, x_shape[1:3], g.shape[1:3], ksize, stride, pads, g.dtype)
+    n, oh, ow, c = g.shape
+    if tiled(x_shape, (oh, ow), ksize, stride, pads):  # one broadcast store
+        gx = xp.empty(x_shape, dtype=g.dtype)
+        gx.reshape(n, oh, ksize[0], ow, ksize[1], c)[...] = gs[:, :, None, :, None, :]
+        return gx
     gx = xp.zeros(x_shape, dtype=g.dtype)
     for _, _, so_h, so_w, si_h, si_w in _taps(x_shape[1:3], g.shape[1:3], ksize, stride, pads):
         gx[:, si_h, si_w] += gs[:, so_h, so_w]

@@ -392,7 +392,7 @@ def conv2d(x, w, stride=1, padding="VALID"):
     TF does, the extra one after) or "VALID" (no padding). Returns
     (N, OH, OW, Cout) with y[n, p, q, o] = sum_{i,j,c} xpad[n, p*sh+i, q*sw+j, c] w[i, j, c, o].
 
-    >>> conv2d(nl.ones((1, 28, 28, 1)), nl.ones((5, 5, 1, 32)), padding="SAME").shape
+    >>> conv2d(np.ones((1, 28, 28, 1)), np.ones((5, 5, 1, 32)), padding="SAME").shape
     (1, 28, 28, 32)
     """
     return Conv2D.apply(x, w, stride=stride, padding=padding)
@@ -415,7 +415,7 @@ def max_pool2d(x, ksize=2, stride=None, padding="VALID"):
     Padding "SAME"/"VALID" as in :func:`conv2d`; padded cells never win. The
     gradient goes to the first maximum of each window (row-major order).
 
-    >>> max_pool2d(nl.ones((1, 28, 28, 32)), 2, 2, "SAME").shape
+    >>> max_pool2d(np.ones((1, 28, 28, 32)), 2, 2, "SAME").shape
     (1, 14, 14, 32)
     """
     return MaxPool2D.apply(x, ksize=ksize, stride=stride, padding=padding)
@@ -437,7 +437,7 @@ def avg_pool2d(x, ksize=2, stride=None, padding="VALID"):
     ksize/stride: int, pair or [1, a, b, 1]; stride defaults to ksize. With
     "SAME" each window averages over its real cells only (padding is not counted).
 
-    >>> avg_pool2d(nl.ones((2, 5, 5, 3)), 2, 2, "SAME").shape
+    >>> avg_pool2d(np.ones((2, 5, 5, 3)), 2, 2, "SAME").shape
     (2, 3, 3, 3)
     """
     return AvgPool2D.apply(x, ksize=ksize, stride=stride, padding=padding)

@@ -32,7 +32,8 @@ class LBFGS(Optimizer):
 
     ``step(closure)`` runs up to ``max_iter`` iterations of SciPy's L-BFGS-B
     (``maxcor = history_size``, ``ftol = gtol = tol``) and returns the final
-    loss as a float; the SciPy result is kept in ``self.result``. ``closure()``
+    loss as a float; the SciPy result is kept in ``self.result``. All
+    parameters form one vector (the first group's settings apply). ``closure()``
     must recompute the loss from the current parameter values, call
     ``zero_grad()`` and ``backward()``, and return the loss. Afterwards the
     parameters hold SciPy's solution and their ``.grad`` is cleared (the last
@@ -42,13 +43,16 @@ class LBFGS(Optimizer):
     slots = ()
 
     def __init__(self, params, max_iter=100, tol=1e-9, history_size=10):
-        if not isinstance(max_iter, int) or max_iter < 1:
-            raise ValueError(f"LBFGS: max_iter must be a positive integer, got {max_iter!r}")
-        if not isinstance(history_size, int) or history_size < 1:
-            raise ValueError(f"LBFGS: history_size must be a positive integer, got {history_size!r}")
-        check_range("LBFGS", "tol", tol)
-        super().__init__(params, {"lr": 1.0, "max_iter": max_iter, "tol": tol, "history_size": history_size})
+        super().__init__(params, {"max_iter": max_iter, "tol": tol, "history_size": history_size})
         self.result = None
+
+    def _check_group(self, group, defaults=False):
+        """``max_iter`` and ``history_size`` positive integers, ``tol >= 0`` (there is no learning rate)."""
+        for key in ("max_iter", "history_size"):
+            v = group[key]
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"LBFGS: {key} must be a positive integer, got {v!r}")
+        check_range("LBFGS", "tol", group["tol"])
 
     def _delta(self, xp, grad, st, group, lr, step, out):
         raise NeuralabError("LBFGS: the update needs the loss as well as the gradient; call step(closure)")

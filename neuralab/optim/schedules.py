@@ -206,12 +206,14 @@ class WarmupLR(Scheduler):
             self.after.t = max(0, self.t - self.warmup_steps)
 
     def state_dict(self) -> dict:
+        """The base state plus ``"after"``: the following scheduler's state."""
         s = super().state_dict()
         if self.after is not None:
             s["after"] = self.after.state_dict()
         return s
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore this scheduler and the following one, then set the learning rates."""
         if self.after is not None and "after" in state:
             a = state["after"]
             self.after.t = int(a["t"])

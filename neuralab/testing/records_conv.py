@@ -2,8 +2,9 @@
 
 Conventions (as in ``records_core``): ``notes["kind"]`` is ``"conv"``; the
 attributes (stride, padding, ksize) of each sample are looked up in a table
-keyed by the input shapes *without the batch dimension*, so the same record
-works eagerly, on placeholders whose batch is None, and compiled. The NumPy
+keyed by the input shapes *without their first dimension*, so the same record
+works eagerly, compiled, and on placeholders whose first dimension is None
+(even the filter's: shapes then stay unknown where they depend on it). The NumPy
 references below are deliberately naive loops over output positions with
 their own TF padding rule, independent of the im2col/col2im kernels.
 
@@ -44,12 +45,12 @@ POOL_CASES = [
     ((1, 5, 5, 3), 1, 2, "VALID"),
     ((1, 4, 5, 2), 2, 1, "SAME"),
 ]
-_CONV = {tuple(x[1:]) + tuple(w): (s, p) for x, w, s, p in CONV_CASES}
+_CONV = {tuple(x[1:]) + tuple(w[1:]): (s, p) for x, w, s, p in CONV_CASES}
 _POOL = {tuple(x[1:]): (k, s, p) for x, k, s, p in POOL_CASES}
 
 
 def _conv_attrs(x_shape, w_shape):
-    return _CONV.get(tuple(x_shape[1:]) + tuple(w_shape), (1, "VALID"))
+    return _CONV.get(tuple(x_shape[1:]) + tuple(w_shape[1:]), (1, "VALID"))
 
 
 def _pool_attrs(x_shape):

@@ -166,6 +166,30 @@ def test_max_pool_ties_go_to_the_first_maximum():
     np.testing.assert_array_equal(x.grad.numpy()[0, :, :, 0], want)
 
 
+@pytest.mark.parametrize("ksize,stride,padding", [(2, 2, "VALID"), (2, 2, "SAME"), (3, 2, "SAME"), (2, 3, "VALID")])
+def test_max_pool_ties_in_every_code_path(ksize, stride, padding):
+    """Constant input: every window is a tie, so the first cell of each window gets the gradient."""
+    x = nl.tensor(np.ones((2, 6, 6, 3)), requires_grad=True)
+    y = C.max_pool2d(x, ksize, stride, padding)
+    g = np.random.default_rng(7).standard_normal(y.shape)
+    y.backward(g)
+    np.testing.assert_array_equal(x.grad.numpy(), R.ref_max_pool2d_grad(x.numpy(), g, ksize, stride, padding))
+    gg = np.random.default_rng(8).standard_normal(x.shape)
+    np.testing.assert_array_equal(C.max_pool2d_grad_grad(x, y, gg, ksize, stride, padding).numpy(),
+                                  R.ref_max_pool2d_grad_grad(x.numpy(), gg, ksize, stride, padding))
+
+
+@pytest.mark.parametrize("stride", [2, 1])
+def test_max_pool_inf_gradient_does_not_leak_into_other_cells(stride):
+    x = R.distinct(np.random.default_rng(9), (1, 4, 4, 1), np.float64)
+    y = C.max_pool2d(x, 2, stride)
+    g = np.ones(y.shape)
+    g[0, 0, 0, 0] = np.inf
+    gx = C.max_pool2d_grad(x, y, g, 2, stride).numpy()
+    assert not np.isnan(gx).any() and np.isinf(gx).sum() >= 1
+    np.testing.assert_array_equal(gx, R.ref_max_pool2d_grad(x, g, 2, stride, "VALID"))
+
+
 def test_same_max_pool_padding_never_wins_and_avg_counts_real_cells():
     x = -np.arange(1.0, 26.0).reshape(1, 5, 5, 1)  # all negative: a zero pad would win
     y = C.max_pool2d(x, 2, 2, "SAME").numpy()[0, :, :, 0]

@@ -16,7 +16,7 @@ from neuralab.testing import GradcheckError, all_records, gradcheck, gradgradche
 RECORDS = all_records()
 F32, F64 = np.dtype(np.float32), np.dtype(np.float64)
 #: record kinds whose samples are also built with the first dimension unknown (None)
-DYNAMIC_KINDS = {"elementwise", "reduce", "matmul"}
+DYNAMIC_KINDS = {"elementwise", "reduce", "matmul", "conv"}
 
 # Known bugs in neuralab/ops (reported, not fixed here). Keys: (test, record name) or
 # (test, record name, error-input index); each becomes xfail(strict=True).

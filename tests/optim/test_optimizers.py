@@ -285,8 +285,8 @@ def test_flat_group_path_equals_per_parameter_path(name, rng, monkeypatch):
     data = _data(rng)
     W, b = _model(rng)
     results = []
-    for limit in (0, 10 ** 9):  # never flat, always flat
-        monkeypatch.setattr(optimizer_mod, "FLAT_MAX_AVG_SIZE", limit)
+    for limit in (0, 4, 10 ** 9):  # one by one; b together, W alone; all together
+        monkeypatch.setattr(optimizer_mod, "FLAT_MAX_SIZE", limit)
         W1, b1 = nl.tensor(W.numpy().copy(), requires_grad=True), nl.tensor(b.numpy().copy(), requires_grad=True)
         opt = ALL[name]([W1, b1])
         for x, y in data:
@@ -294,12 +294,13 @@ def test_flat_group_path_equals_per_parameter_path(name, rng, monkeypatch):
             opt.step()
             opt.zero_grad()
         results.append((W1.numpy(), b1.numpy()))
-    np.testing.assert_array_equal(results[0][0], results[1][0])
-    np.testing.assert_array_equal(results[0][1], results[1][1])
+    for other in results[1:]:
+        np.testing.assert_array_equal(results[0][0], other[0])
+        np.testing.assert_array_equal(results[0][1], other[1])
 
 
 def test_flat_path_falls_back_when_a_gradient_is_missing(monkeypatch):
-    monkeypatch.setattr(optimizer_mod, "FLAT_MAX_AVG_SIZE", 10 ** 9)
+    monkeypatch.setattr(optimizer_mod, "FLAT_MAX_SIZE", 10 ** 9)
     a = nl.tensor(np.array([1.0, 2.0]), requires_grad=True)
     c = nl.tensor(np.array([3.0]), requires_grad=True)
     opt = Adam([a, c], lr=0.1)
@@ -343,6 +344,16 @@ def test_apply_gradients_concrete_equals_step():
         opt.apply_gradients([np.array(G1), np.array(G1)])
     with pytest.raises(nl.ShapeError, match=r"\(2,\).*\(3,\)"):
         opt.apply_gradients([np.array([1.0, 2.0])])
+
+
+def test_a_bad_gradient_changes_nothing():
+    a = nl.tensor(np.array([1.0, 2.0]), requires_grad=True)
+    c = nl.tensor(np.array([3.0]), requires_grad=True)
+    opt = Adam([{"params": [a, c]}], lr=0.1)
+    with pytest.raises(nl.ShapeError, match=r"gradient of shape \(2,\) does not match parameter 1 of group 0"):
+        opt.apply_gradients([np.array([1.0, 1.0]), np.array([1.0, 1.0])])
+    close(a.numpy(), [1.0, 2.0])
+    assert opt.state[a]["step"] == 0 and not opt.state[a]["first_moment"].any()
 
 
 def test_symbolic_gradient_shape_mismatch_names_the_shapes():
