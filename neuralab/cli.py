@@ -403,13 +403,11 @@ def cmd_info(args) -> int:
 
 
 def cmd_tf1(args) -> int:
-    try:
-        from .compat.v1.runner import run_script
-    except ImportError as e:
-        raise CLIError(f"tf1: the compat layer is unavailable: {e}") from None
+    from .compat.v1.runner import main as tf1_main
+
     if not os.path.exists(args.script):
         raise CLIError(f"tf1: script {args.script} not found", code=1)
-    return run_script(args.script, list(args.args)) or 0
+    return tf1_main([args.script, *args.args])
 
 
 def make_parser() -> argparse.ArgumentParser:

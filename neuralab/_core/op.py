@@ -40,6 +40,8 @@ class Spec(NamedTuple):
 
 
 def fmt_shape(shape) -> str:
+    if shape is None:
+        return "(unknown rank)"
     return "(" + ", ".join("?" if d is None else str(d) for d in shape) + (",)" if len(shape) == 1 else ")")
 
 

@@ -93,3 +93,19 @@ def test_info():
     assert r.returncode == 0
     assert r.stdout.startswith("neuralab ") and "backends: numpy" in r.stdout and "BLAS:" in r.stdout
     assert "mnist: not found" in r.stdout
+
+
+def test_tf1_runs_an_unmodified_script(tmp_path):
+    script = tmp_path / "lab.py"
+    script.write_text(
+        "import sys\nimport numpy as np\nimport tensorflow as tf\n"
+        "x = tf.placeholder(tf.float32, [None, 2])\nW = tf.Variable(tf.ones([2, 1]))\n"
+        "y = tf.matmul(x, W)\n"
+        "with tf.Session() as sess:\n"
+        "    sess.run(tf.global_variables_initializer())\n"
+        "    print('result', sess.run(y, feed_dict={x: [[1.0, 2.0]]})[0, 0], sys.argv[1:])\n")
+    r = run_cli("tf1", str(script), "--flag", "7")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "result 3.0 ['--flag', '7']"
+    r = run_cli("tf1", str(tmp_path / "missing.py"))
+    assert r.returncode == 1 and "not found" in r.stderr

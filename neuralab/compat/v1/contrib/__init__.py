@@ -1,0 +1,9 @@
+"""``tf.contrib``: the parts of TF 1.x's contrib the lecture notes use (layers, framework.arg_scope)."""
+from __future__ import annotations
+
+from ..missing import module_getattr
+from . import framework, layers
+
+__getattr__ = module_getattr(__name__, "tf.contrib")
+
+__all__ = ["framework", "layers"]

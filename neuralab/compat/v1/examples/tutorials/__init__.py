@@ -1,0 +1,2 @@
+"""``tf.examples.tutorials``."""
+from . import mnist  # noqa: F401
