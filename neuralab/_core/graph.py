@@ -349,7 +349,11 @@ class Plan:
                 outs.append(nm)
             ns[f"k{j}"] = o.forward
             target = ", ".join(outs) + ("," if len(outs) == 1 else "")
-            if not outs:
+            kern = getattr(o, "xp_kernel", None)
+            if kern is not None and len(outs) == 1:  # a plain array-module function: call it directly
+                ns[f"k{j}"] = getattr(np, kern)
+                body.append(f"    {outs[0]} = k{j}({', '.join(ins)})")
+            elif not outs:
                 body.append(f"    k{j}(xp{''.join(', ' + a for a in ins)})")
             else:
                 body.append(f"    {target} = k{j}(xp{''.join(', ' + a for a in ins)})")
@@ -480,6 +484,8 @@ class CompiledFunction:
         self.__name__ = getattr(fn, "__name__", "compiled")
         self.__doc__ = getattr(fn, "__doc__", None)
         self.__wrapped__ = fn
+        self._fast = None  # guard + replay generated for the last signature seen
+        self._fast_for: dict = {}  # signature -> its generated guard + replay (None: generic path only)
 
     def _signature(self, args):
         arrays, sig = [], []
@@ -533,17 +539,30 @@ class CompiledFunction:
         return entry
 
     def __call__(self, *args):
+        fast = self._fast
+        if fast is not None:
+            return fast(self, *args)
+        return self._call(*args)
+
+    def _call(self, *args):
+        """The generic path: signature, plan lookup (tracing if needed), replay, output wrapping."""
         sig, arrays = self._signature(args)
         entry = self._plans.get(sig)
         if entry is None:
             entry = self._trace(sig, args)
+        if sig not in self._fast_for:
+            self._fast_for[sig] = _make_fast(sig, entry, self._call)
+        self._fast = self._fast_for[sig]
         plan, rebuild, targets = entry
         vals = plan(*arrays)
         make = Tensor._make
         out = []
         for t, v in zip(targets, vals):  # (values of trailing stateful ops are dropped)
             if isinstance(t, Tensor):
-                out.append(make(v if v is not None else t.data))
+                v = v if v is not None else t.data
+                if isinstance(v, np.ndarray) and not v.flags.writeable:
+                    v = v.copy()  # never hand out a read-only broadcast view
+                out.append(make(v))
             elif isinstance(t, Op) or t is None:
                 out.append(None)
             else:
@@ -555,6 +574,52 @@ class CompiledFunction:
         sig, _ = self._signature(args)
         entry = self._plans.get(sig) or self._trace(sig, args)
         return entry[0]
+
+
+_MISSING = object()
+
+
+def _make_fast(sig, entry, slow):
+    """Generate ``fast(a0, a1, ...)``: check each argument's type, shape and dtype against ``sig``
+    and replay the plan, or hand over to ``slow`` (a new signature, anomaly mode, odd arguments).
+
+    Returns None where the generic path is needed every time (static arguments, non-tensor outputs).
+    """
+    plan, rebuild, targets = entry
+    if any(s[0] == "static" for s in sig) or not all(isinstance(t, Tensor) for t in targets):
+        return None
+    n = len(sig)
+    ns = {"T": Tensor, "new": object.__new__, "flags": config.flags, "fn": plan.fn, "slow": slow,
+          "rebuild": rebuild, "ndarray": np.ndarray}
+    args = ", ".join(f"a{i}" for i in range(n))
+    ns["MISSING"] = _MISSING
+    lines = [f"def fast(self, {''.join(f'a{i}=MISSING, ' for i in range(n))}*rest):"]
+    conds = ["not rest", "not flags.anomaly"]
+    for i, (shape, dt) in enumerate(sig):
+        ns[f"S{i}"] = shape
+        ns[f"D{i}"] = np.dtype(dt)
+        lines.append(f"    d{i} = a{i}.data if isinstance(a{i}, T) else a{i}")
+        conds.append(f"type(d{i}) is ndarray and d{i}.shape == S{i} and (d{i}.dtype is D{i} or d{i}.dtype == D{i})")
+    lines.append(f"    if not ({' and '.join(conds)}):")  # (a missing argument fails its type test)
+    lines.append(f"        return slow(*[a for a in ({args}{',' if n else ''}) if a is not MISSING], *rest)")
+    lines.append(f"    r = fn({', '.join(f'd{i}' for i in range(n))})")
+    outs = []
+    for j in range(len(targets)):
+        lines.append(f"    o{j} = new(T)")
+        lines.append(f"    x{j} = r[{j}]")
+        lines.append(f"    o{j}.data = x{j} if x{j}.flags.writeable else x{j}.copy()")
+        outs.append(f"o{j}")
+    marks = [object() for _ in targets]
+    shaped = rebuild(marks)
+    if len(marks) == 1 and shaped is marks[0]:
+        lines.append("    return o0")  # a single tensor, as returned by fn
+    elif type(shaped) is tuple and len(shaped) == len(marks) and all(x is m for x, m in zip(shaped, marks)):
+        lines.append(f"    return ({', '.join(outs)},)")  # a flat tuple
+    else:
+        lines.append(f"    return rebuild([{', '.join(outs)}])")
+    src = "\n".join(lines) + "\n"
+    exec(builtins.compile(src, "<neuralab compiled call>", "exec"), ns)  # noqa: S102 - our own generated code
+    return ns["fast"]
 
 
 def _fmt_sig(sig):

@@ -306,5 +306,60 @@ def dispatch(op: Op, inputs):
 _new = object.__new__
 
 
+def _float_operand(x, other):
+    """A Python float next to a floating tensor, as a tensor of that dtype (weak typing); else None."""
+    if type(x) is float and isinstance(other, _Tensor):
+        d = other.data
+        if d is not None and d.dtype.kind == "f":
+            t = _new(_Tensor)
+            t.data = np.asarray(x, dtype=d.dtype)
+            return t
+    return None
+
+
+def dispatch2(op: Op, a, b):
+    """dispatch() for a binary, single-output op: no loops, lists or star-calls on the hot path."""
+    T = _Tensor
+    if not isinstance(b, T):
+        t = _float_operand(b, a)
+        if t is None:
+            return dispatch(op, (a, b))
+        b = t
+    elif not isinstance(a, T):
+        t = _float_operand(a, b)
+        if t is None:
+            return dispatch(op, (a, b))
+        a = t
+    ad = a.data
+    bd = b.data
+    if ad is None or bd is None:
+        return _graph.record(op, (a, b))
+    flags = config.flags
+    if flags.building:
+        return dispatch(op, (a, b))
+    try:
+        ys = op.forward(np if not _xp_state["used"] else _xp_state["get_xp"](ad, bd), ad, bd)
+    except NeuralabError:
+        raise
+    except (ValueError, TypeError, IndexError) as e:
+        raise _input_error(op, (a, b), e) from e
+    if flags.anomaly:
+        check_finite(op, ys, (ad, bd))
+    y = ys[0]
+    o = _new(T)
+    o.data = y
+    if (a.requires_grad or b.requires_grad) and flags.grad_enabled and op.differentiable:
+        ga = a._op.generation if a._op is not None else 0
+        gb = b._op.generation if b._op is not None else 0
+        op.inputs = (a, b)
+        op.generation = (ga if ga > gb else gb) + 1
+        if op.retain_outputs:
+            op._ydata = ys
+        if y.dtype.kind in "fc":
+            o.requires_grad = True
+            o._op = op
+    return o
+
+
 def new_id() -> int:
     return next(_ids)

@@ -156,9 +156,7 @@ class Tensor:
         ``grad`` is the upstream gradient (required unless self is a scalar; default 1).
         With ``create_graph=True`` the gradients are themselves differentiable.
         """
-        from .autograd import backward
-
-        backward([self], [grad], create_graph=create_graph)
+        _autograd().backward([self], [grad], create_graph=create_graph)
 
     def _label(self) -> str:
         return repr(self.name) if self.name else f"of shape {_opmod.fmt_shape(self.shape)}"
@@ -257,6 +255,19 @@ class Tensor:
 
     def __getitem__(self, index):
         return _ops.getitem(self, index)
+
+
+def _autograd():
+    """The autograd module (imported on first use; a plain global lookup afterwards)."""
+    global _autograd_mod
+    if _autograd_mod is None:
+        from . import autograd
+
+        _autograd_mod = autograd
+    return _autograd_mod
+
+
+_autograd_mod = None
 
 
 def _install_operators(ops) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.errors import DTypeError
-from .._core.op import Op, Spec, broadcast_shapes, dispatch
+from .._core.op import Op, Spec, broadcast_shapes, dispatch, dispatch2
 from . import _util
 
 _new = object.__new__  # attribute-free ops skip __init__ on the hot path
@@ -48,6 +48,8 @@ class _FloatUnary(_Unary):
 class Add(_Binary):
     """a + b. Gradient: the add gate distributes: (g, g)."""
 
+    xp_kernel = "add"  # plans call xp.add directly
+
     def forward(self, xp, a, b):
         return (xp.add(a, b),)
 
@@ -58,6 +60,8 @@ class Add(_Binary):
 class Subtract(_Binary):
     """a - b. Gradient: (g, -g)."""
 
+    xp_kernel = "subtract"  # plans call xp.subtract directly
+
     def forward(self, xp, a, b):
         return (xp.subtract(a, b),)
 
@@ -67,6 +71,8 @@ class Subtract(_Binary):
 
 class Multiply(_Binary):
     """a * b. Gradient: the mul gate switches: (g * b, g * a)."""
+
+    xp_kernel = "multiply"  # plans call xp.multiply directly
 
     def forward(self, xp, a, b):
         return (xp.multiply(a, b),)
@@ -386,37 +392,37 @@ def _check_float_arg(name, x):
 # -- public functions ---------------------------------------------------------------------
 def add(a, b):
     """Elementwise a + b with broadcasting."""
-    return dispatch(_new(Add), (a, b))
+    return dispatch2(_new(Add), a, b)
 
 
 def subtract(a, b):
     """Elementwise a - b with broadcasting."""
-    return dispatch(_new(Subtract), (a, b))
+    return dispatch2(_new(Subtract), a, b)
 
 
 def multiply(a, b):
     """Elementwise a * b with broadcasting."""
-    return dispatch(_new(Multiply), (a, b))
+    return dispatch2(_new(Multiply), a, b)
 
 
 def divide(a, b):
     """Elementwise a / b (true division) with broadcasting."""
-    return dispatch(_new(Divide), (a, b))
+    return dispatch2(_new(Divide), a, b)
 
 
 def power(a, b):
     """Elementwise a ** b with broadcasting."""
-    return dispatch(_new(Power), (a, b))
+    return dispatch2(_new(Power), a, b)
 
 
 def maximum(a, b):
     """Elementwise maximum; ``maximum(x, 0)`` is the ReLU of the notes."""
-    return dispatch(_new(Maximum), (a, b))
+    return dispatch2(_new(Maximum), a, b)
 
 
 def minimum(a, b):
     """Elementwise minimum."""
-    return dispatch(_new(Minimum), (a, b))
+    return dispatch2(_new(Minimum), a, b)
 
 
 def negative(x):
@@ -473,42 +479,42 @@ def stop_gradient(x):
 
 def equal(a, b):
     """a == b (bool)."""
-    return dispatch(_new(Equal), (a, b))
+    return dispatch2(_new(Equal), a, b)
 
 
 def not_equal(a, b):
     """a != b (bool)."""
-    return dispatch(_new(NotEqual), (a, b))
+    return dispatch2(_new(NotEqual), a, b)
 
 
 def less(a, b):
     """a < b (bool)."""
-    return dispatch(_new(Less), (a, b))
+    return dispatch2(_new(Less), a, b)
 
 
 def less_equal(a, b):
     """a <= b (bool)."""
-    return dispatch(_new(LessEqual), (a, b))
+    return dispatch2(_new(LessEqual), a, b)
 
 
 def greater(a, b):
     """a > b (bool)."""
-    return dispatch(_new(Greater), (a, b))
+    return dispatch2(_new(Greater), a, b)
 
 
 def greater_equal(a, b):
     """a >= b (bool)."""
-    return dispatch(_new(GreaterEqual), (a, b))
+    return dispatch2(_new(GreaterEqual), a, b)
 
 
 def logical_and(a, b):
     """Elementwise logical and."""
-    return dispatch(_new(LogicalAnd), (a, b))
+    return dispatch2(_new(LogicalAnd), a, b)
 
 
 def logical_or(a, b):
     """Elementwise logical or."""
-    return dispatch(_new(LogicalOr), (a, b))
+    return dispatch2(_new(LogicalOr), a, b)
 
 
 def logical_not(x):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.errors import ShapeError
-from .._core.op import Op, Spec, broadcast_shapes, dispatch, fmt_shape
+from .._core.op import Op, Spec, broadcast_shapes, dispatch2, fmt_shape
 from .elementwise import multiply
 from .shape import expand_dims, squeeze, transpose
 
@@ -25,6 +25,8 @@ class Matmul(Op):
     nin = 2
 
     def forward(self, xp, a, b):
+        if a.ndim == 2 and b.ndim == 2:
+            return (a.dot(b),)  # same product; ndarray.dot skips matmul's gufunc machinery (~0.7 us)
         return (xp.matmul(a, b),)
 
     def infer(self, a, b):
@@ -75,7 +77,7 @@ class Matmul(Op):
 
 def matmul(a, b):
     """Matrix product a @ b (batched over leading axes; 1-D operands act as vectors)."""
-    return dispatch(object.__new__(Matmul), (a, b))
+    return dispatch2(object.__new__(Matmul), a, b)
 
 
 def dot(a, b):
