@@ -538,10 +538,16 @@ class CompiledFunction:
         self._plans[sig] = entry
         return entry
 
+    def __new__(cls, *args, **kwargs):
+        # each compiled function gets its own subclass, so the guard+replay generated for its current
+        # signature can be installed as ``__call__`` itself (Python looks special methods up on the type)
+        sub = type(cls.__name__, (cls,), {"__module__": cls.__module__, "__qualname__": cls.__qualname__})
+        return super().__new__(sub)
+
+    def __reduce__(self):  # pickles as "compile this function again"
+        return (CompiledFunction, (self.fn, self.retrace))
+
     def __call__(self, *args):
-        fast = self._fast
-        if fast is not None:
-            return fast(self, *args)
         return self._call(*args)
 
     def _call(self, *args):
@@ -553,6 +559,11 @@ class CompiledFunction:
         if sig not in self._fast_for:
             self._fast_for[sig] = _make_fast(sig, entry, self._call)
         self._fast = self._fast_for[sig]
+        cls = type(self)
+        if self._fast is not None:
+            cls.__call__ = self._fast
+        elif "__call__" in cls.__dict__:
+            del cls.__call__
         plan, rebuild, targets = entry
         vals = plan(*arrays)
         make = Tensor._make
@@ -577,6 +588,9 @@ class CompiledFunction:
 
 
 _MISSING = object()
+#: ops whose output may be a read-only view of another array (broadcasts, stop_gradient, reshapes)
+_VIEW_OPS = {"broadcast_to", "broadcast_like", "unreduce", "stop_gradient", "reshape", "reshape_like", "transpose",
+             "expand_dims", "squeeze", "getitem", "sum_to_like", "placeholder"}
 
 
 def _make_fast(sig, entry, slow):
@@ -604,10 +618,13 @@ def _make_fast(sig, entry, slow):
     lines.append(f"        return slow(*[a for a in ({args}{',' if n else ''}) if a is not MISSING], *rest)")
     lines.append(f"    r = fn({', '.join(f'd{i}' for i in range(n))})")
     outs = []
-    for j in range(len(targets)):
+    for j, t in enumerate(targets):
         lines.append(f"    o{j} = new(T)")
-        lines.append(f"    x{j} = r[{j}]")
-        lines.append(f"    o{j}.data = x{j} if x{j}.flags.writeable else x{j}.copy()")
+        if t._op is None or t._op.opname in _VIEW_OPS:  # may be a read-only view: hand out a copy then
+            lines.append(f"    x{j} = r[{j}]")
+            lines.append(f"    o{j}.data = x{j} if x{j}.flags.writeable else x{j}.copy()")
+        else:
+            lines.append(f"    o{j}.data = r[{j}]")
         outs.append(f"o{j}")
     marks = [object() for _ in targets]
     shaped = rebuild(marks)
