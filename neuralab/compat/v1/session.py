@@ -27,6 +27,7 @@ from ...optim.optimizer import ApplyUpdates, _GroupState
 from . import errors
 from ._base import RUNNING, Const
 from .variables import Variable, _VariableOpView, _VariableRead
+from ..._core.graph import _flatten as _graph_flatten
 
 
 class _Defaults(threading.local):
@@ -64,20 +65,7 @@ def _key(x):
     return id(x)
 
 
-def _flatten(x, leaves):
-    """Collect the leaves of a nested fetch structure; return a function rebuilding it from values."""
-    if isinstance(x, dict):
-        keys = list(x)
-        subs = [_flatten(x[k], leaves) for k in keys]
-        return lambda vals: type(x)((k, s(vals)) for k, s in zip(keys, subs))
-    if isinstance(x, (list, tuple)):
-        subs = [_flatten(e, leaves) for e in x]
-        if isinstance(x, tuple) and hasattr(x, "_fields"):
-            return lambda vals: type(x)(*[s(vals) for s in subs])
-        return lambda vals: type(x)(s(vals) for s in subs)
-    i = len(leaves)
-    leaves.append(x)
-    return lambda vals: vals[i]
+_flatten = _graph_flatten  # one definition: neuralab's nested-fetch flattening
 
 
 def tensor_by_name(graph, name: str):
