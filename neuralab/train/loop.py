@@ -141,7 +141,8 @@ class Trainer:
 
     def train_step(self, x, y):
         """One optimizer update on a batch; returns ``(loss, correct)`` as Python numbers."""
-        self.model.train()
+        if not self.model.training:
+            self.model.train()
         xb, yb = self._prep(x, y)
         loss, correct = self._train(xb, yb)
         return float(loss.numpy()), (None if correct is None else int(correct.numpy()))
@@ -185,14 +186,15 @@ class Trainer:
             for b in range(start_batch, nb):
                 j = idx[b * batch_size: (b + 1) * batch_size] if shuffle else slice(b * batch_size,
                                                                                      (b + 1) * batch_size)
-                loss, correct = self.train_step(loader.x[j], loader.y[j])
+                xb = loader.x[j]
+                loss, correct = self.train_step(xb, loader.y[j])
                 self.global_step += 1
                 self.batch_in_epoch = b + 1
                 r = self._running
                 r["loss"] += loss / nb
                 if correct is not None:
                     r["correct"] += correct
-                r["seen"] += len(loader.x[j])
+                r["seen"] += len(xb)
                 if self.schedule is not None and getattr(self.schedule, "per_batch", False):
                     self.schedule.step()
                 step_logs = {"loss": loss}
