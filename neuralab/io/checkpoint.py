@@ -248,6 +248,16 @@ def _atomic_write(path: str, data: bytes) -> None:
 # public API
 # ---------------------------------------------------------------------------------------
 
+def _as_state(o):
+    """Replace objects that have a ``state_dict()`` method by their state dict (recursively in dicts)."""
+    if isinstance(o, dict):
+        return {k: _as_state(v) for k, v in o.items()}
+    sd = getattr(o, "state_dict", None)
+    if callable(sd) and not isinstance(o, type):
+        return _as_state(sd())
+    return o
+
+
 def save(obj: dict, path) -> None:
     """Save a (nested) dict of arrays/Tensors and plain values to ``path`` as a safetensors file.
 
@@ -262,10 +272,16 @@ def save(obj: dict, path) -> None:
     flushed and fsynced, then renamed over ``path`` (``os.replace``) and the
     folder fsynced. If anything fails mid-way the previous file is untouched.
 
+    Objects with a ``state_dict()`` (a Module, an optimizer, a Trainer) are
+    saved as their state dict, at the top or as values: ``save({"model": model,
+    "optimizer": opt}, path)``; restore with ``model.load_state_dict(load(path)["model"])``.
+
     >>> save({"model": {"W": W, "b": b}, "step": 100}, "ckpt.safetensors")
     """
+    obj = _as_state(obj)
     if not isinstance(obj, dict):
-        raise TypeError(f"save: expected a dict of name -> array, got {type(obj).__name__}")
+        raise TypeError(f"save: expected a dict of name -> array (or an object with state_dict()), "
+                        f"got {type(obj).__name__}")
     stn, _ = _safetensors()
     path = os.fspath(path)
     tensors: dict = {}

@@ -205,3 +205,25 @@ def test_missing_safetensors_gives_a_clear_import_error(tmp_path, monkeypatch):
         save({"w": np.ones(2)}, tmp_path / "x.safetensors")
     with pytest.raises(ImportError, match="pip install safetensors"):
         load(tmp_path / "x.safetensors")
+
+
+def test_save_accepts_modules_and_optimizers(tmp_path):
+    import neuralab as nl
+    from neuralab import nn, optim
+
+    nl.seed(0)
+    model = nn.Sequential(nn.Dense(3, 2))
+    opt = optim.Adam(model.parameters(), lr=0.01)
+    x = nl.tensor(np.ones((4, 3), np.float32))
+    loss = model(x).sum()
+    loss.backward()
+    opt.step()
+    nl.save({"model": model, "optimizer": opt}, tmp_path / "ck.safetensors")
+    nl.save(model, tmp_path / "m.safetensors")
+    state = nl.load(tmp_path / "ck.safetensors")
+    twin = nn.Sequential(nn.Dense(3, 2))
+    twin.load_state_dict(state["model"])
+    np.testing.assert_array_equal(twin(x).numpy(), model(x).numpy())
+    opt2 = optim.Adam(twin.parameters(), lr=0.01)
+    opt2.load_state_dict(state["optimizer"])
+    assert set(nl.load(tmp_path / "m.safetensors")) == {"0.weight", "0.bias"}
