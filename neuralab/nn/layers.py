@@ -123,6 +123,31 @@ class _Activated(Module):
         self._act_given = activation if isinstance(activation, str) else None
         self.activation = get_activation(activation)
 
+    def _init_weighted(self, bias, activation, weight_init, bias_init, dtype, rng):
+        """The setup Dense and Conv2D share: initializers, dtype, empty weight/bias slots, activation."""
+        self.use_bias = bool(bias)
+        self._weight_init = _get_init(weight_init, _init.xavier_uniform)
+        self._bias_init = _get_init(bias_init, _init.zeros)
+        self._rng = rng
+        if dtype is not None:
+            self.to(dtype)
+        self.register_parameter("weight", None)
+        self.register_parameter("bias", None)
+        self._set_activation(activation)
+
+    @property
+    def built(self) -> bool:
+        """Whether the weights exist (False until a lazy layer sees its first input)."""
+        return self.weight is not None
+
+    def _make_weights(self, kernel_shape, n_out):
+        """Draw the kernel of ``kernel_shape`` and, with a bias, the bias of ``n_out`` values."""
+        d = self._float_dtype()
+        who = type(self).__name__
+        self.weight = _draw(self._weight_init, tuple(kernel_shape), d, self._rng, who)
+        if self.use_bias:
+            self.bias = _draw(self._bias_init, (n_out,), d, self._rng, who)
+
     def _activate(self, y):
         act = self.activation
         return y if act is None else act(y)
@@ -164,30 +189,13 @@ class Dense(_Activated):
             raise ValueError(f"Dense: out_features must be a positive integer, got {out_features!r}")
         self.in_features = None if in_features is None else int(in_features)
         self.out_features = int(out_features)
-        self.use_bias = bool(bias)
-        self._weight_init = _get_init(weight_init, _init.xavier_uniform)
-        self._bias_init = _get_init(bias_init, _init.zeros)
-        self._rng = rng
-        if dtype is not None:
-            self.to(dtype)
-        self.register_parameter("weight", None)
-        self.register_parameter("bias", None)
-        self._set_activation(activation)
+        self._init_weighted(bias, activation, weight_init, bias_init, dtype, rng)
         if self.in_features is not None:
             self._build(self.in_features)
 
-    @property
-    def built(self) -> bool:
-        """Whether the weights exist (False until a lazy layer sees its first input)."""
-        return self.weight is not None
-
     def _build(self, in_features: int):
-        d = self._float_dtype()
         self.in_features = int(in_features)
-        self.weight = _draw(self._weight_init, (self.in_features, self.out_features), d, self._rng,
-                            type(self).__name__)
-        if self.use_bias:
-            self.bias = _draw(self._bias_init, (self.out_features,), d, self._rng, type(self).__name__)
+        self._make_weights((self.in_features, self.out_features), self.out_features)
 
     def _materialize(self, state):
         if not self.built and "weight" in state and np.ndim(state["weight"]) == 2:
@@ -247,31 +255,14 @@ class Conv2D(_Activated):
         if pad not in ("SAME", "VALID"):
             raise ValueError(f"Conv2D: padding must be 'SAME' or 'VALID', got {padding!r}")
         self.padding = pad
-        self.use_bias = bool(bias)
-        self._weight_init = _get_init(weight_init, _init.xavier_uniform)
-        self._bias_init = _get_init(bias_init, _init.zeros)
-        self._rng = rng
-        if dtype is not None:
-            self.to(dtype)
-        self.register_parameter("weight", None)
-        self.register_parameter("bias", None)
-        self._set_activation(activation)
+        self._init_weighted(bias, activation, weight_init, bias_init, dtype, rng)
         if self.in_channels is not None:
             self._build(self.in_channels)
 
-    @property
-    def built(self) -> bool:
-        """Whether the kernel exists (False until a lazy layer sees its first input)."""
-        return self.weight is not None
-
     def _build(self, in_channels: int):
-        d = self._float_dtype()
         self.in_channels = int(in_channels)
         kh, kw = self.kernel_size
-        self.weight = _draw(self._weight_init, (kh, kw, self.in_channels, self.out_channels), d, self._rng,
-                            "Conv2D")
-        if self.use_bias:
-            self.bias = _draw(self._bias_init, (self.out_channels,), d, self._rng, "Conv2D")
+        self._make_weights((kh, kw, self.in_channels, self.out_channels), self.out_channels)
 
     def _materialize(self, state):
         if not self.built and "weight" in state and np.ndim(state["weight"]) == 4:
