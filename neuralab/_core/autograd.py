@@ -169,8 +169,16 @@ def gradients(ys, xs, grad_ys=None, create_graph: bool = False):
         raise NeuralabError(f"gradients: got {len(gys)} grad_ys for {len(ys)} ys")
     symbolic = any(y.data is None for y in ys)
     ctx = config.enable_grad() if (create_graph or symbolic) else config.no_grad()
-    with ctx:
-        leaf_grads, captured = _sweep(ys, gys, xs_l, create_graph)
+    if symbolic:
+        # building gradient nodes: ops of the backward rules that read variables alone (transpose(W))
+        # must be graph nodes too, in any graph, or a later update of W would be missed
+        config.flags.building += 1
+    try:
+        with ctx:
+            leaf_grads, captured = _sweep(ys, gys, xs_l, create_graph)
+    finally:
+        if symbolic:
+            config.flags.building -= 1
     out = []
     for x in xs_l:
         if x._op is None:
@@ -192,8 +200,8 @@ def _wrap_args(args, argnums):
             nested = True
             continue
         t = Tensor(a.data if isinstance(a, Tensor) else a)
-        if t.dtype.kind not in "f":
-            t = Tensor(t.data, dtype=None if t.dtype.kind == "f" else _default_float())
+        if t.dtype.kind != "f":
+            t = Tensor(t.data, dtype=_default_float())  # integers are differentiated as the default float
         t.requires_grad = True
         new[i] = t
     return new, nested

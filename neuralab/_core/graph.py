@@ -469,10 +469,6 @@ def run(fetches, feed_dict=None):
 # compile: trace once per signature, replay the plan
 # ---------------------------------------------------------------------------------------
 
-def _is_array_like(a):
-    return isinstance(a, (Tensor, np.ndarray, list)) or hasattr(a, "__array__") and not isinstance(a, (int, float))
-
-
 class CompiledFunction:
     """A function traced into a plan per input signature (see :func:`compile`)."""
 

@@ -136,9 +136,10 @@ def batch_norm(x, gamma, beta, running_mean, running_var, training, momentum=0.9
     red = tuple(i for i in range(nd) if i != ax)
 
     # In a graph, an op whose inputs are all concrete runs once, when it is recorded, and its
-    # result is baked into the plan. The running statistics and gamma/beta change between runs,
-    # so in graph mode each is first combined with a symbolic zero (t + 0 == t exactly): every op
-    # that reads them is then recorded and reads their current values at each run.
+    # result is baked into the plan. Inside Graph.as_default() and compile() the core records ops
+    # on variables anyway, but a graph built in the implicit default graph (TF1 style) does not,
+    # and the running statistics and gamma/beta change between runs. So in graph mode each is first
+    # combined with a symbolic zero (t + 0 == t exactly): every op reading them is then a node.
     anchor = None
     if flag is None:
         anchor = E.where(training, 0.0, 0.0)

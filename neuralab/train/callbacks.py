@@ -141,8 +141,8 @@ class LRScheduler(Callback):
             self.schedule.step()
 
     def on_epoch_end(self, trainer, epoch, logs):
-        logs["lr"] = float(self.schedule.get_lr()[0] if isinstance(self.schedule.get_lr(), list)
-                           else self.schedule.get_lr())
+        lr = self.schedule.get_lr()
+        logs["lr"] = float(lr[0] if isinstance(lr, list) else lr)
         if not self.per_batch:
             self.schedule.step()
 
@@ -171,18 +171,18 @@ class NaNGuard(Callback):
 class Checkpoint(Callback):
     """Write the whole training state atomically every ``every`` epochs (and/or ``every_steps`` steps).
 
-    The file (safetensors, see :mod:`neuralab.io`) holds the model, the optimizer,
-    the schedule, the counters and the RNG state, so ``fit(..., resume_from=path)``
-    continues bit for bit. ``path`` may contain ``{epoch}``; ``last.safetensors`` in
-    ``directory`` always points at the newest state.
+    The file ``directory/last.safetensors`` (safetensors, see :mod:`neuralab.io`)
+    holds the model, the optimizer, the schedule, the counters and the RNG state,
+    and is replaced atomically at each save, so ``fit(..., resume_from=path)``
+    continues bit for bit from the newest state.
     """
 
-    def __init__(self, directory, every: int = 1, every_steps: int | None = None, keep_last: bool = True):
+    def __init__(self, directory, every: int = 1, every_steps: int | None = None):
         self.directory = os.fspath(directory)
-        self.every, self.every_steps, self.keep_last = every, every_steps, keep_last
+        self.every, self.every_steps = every, every_steps
         self.saved: list[str] = []
 
-    def _save(self, trainer, tag):
+    def _save(self, trainer):
         os.makedirs(self.directory, exist_ok=True)
         path = os.path.join(self.directory, "last.safetensors")
         trainer.save_checkpoint(path)
@@ -191,9 +191,8 @@ class Checkpoint(Callback):
 
     def on_batch_end(self, trainer, step, logs):
         if self.every_steps and step % self.every_steps == 0:
-            self._save(trainer, f"step{step}")
+            self._save(trainer)
 
     def on_epoch_end(self, trainer, epoch, logs):
         if self.every and (epoch + 1) % self.every == 0:
-            trainer.pending_epoch_logs = logs
-            self._save(trainer, f"epoch{epoch + 1}")
+            self._save(trainer)

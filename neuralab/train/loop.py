@@ -13,8 +13,6 @@ flat schedule, optimizer updates included) unless ``compiled=False``.
 """
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from .. import functional as F
@@ -101,9 +99,6 @@ class Trainer:
     def _weights(self):
         return [p for n, p in self.model.named_parameters() if n.rsplit(".", 1)[-1] == "weight"]
 
-    def _target(self, y, out_dtype):
-        return y
-
     def _train_step(self, x, y):
         out = self.model(x)
         loss, correct = _loss_and_correct(self.loss, out, y)
@@ -181,7 +176,6 @@ class Trainer:
             for c in cbs:
                 c.on_epoch_begin(self, epoch)
             idx = loader.order(epoch)
-            n = len(idx)
             nb = self.steps_per_epoch
             for b in range(start_batch, nb):
                 j = idx[b * batch_size: (b + 1) * batch_size] if shuffle else slice(b * batch_size,
@@ -212,7 +206,6 @@ class Trainer:
             if validation_data is not None:
                 v = self.evaluate(*validation_data, batch_size=max(batch_size, 256))
                 logs.update({f"val_{k}": val for k, val in v.items()})
-            del n
             self.epoch += 1
             self.batch_in_epoch = 0
             self._running = {"loss": 0.0, "correct": 0, "seen": 0}
@@ -311,7 +304,3 @@ def fit(model, x, y, *, optimizer="adam", loss="softmax_cross_entropy", lr=None,
 def accuracy(logits, labels) -> float:
     """Fraction of rows whose argmax equals the label."""
     return float(np.mean(np.argmax(np.asarray(logits), axis=-1) == np.asarray(labels)))
-
-
-def isfinite(v) -> bool:
-    return math.isfinite(v)

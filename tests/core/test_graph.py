@@ -124,3 +124,21 @@ def test_eager_tensors_inside_graph_are_constants_or_variables():
     (gw,) = nl.gradients(loss, [w])
     xv = np.array([[1.0, 2.0]], np.float32)
     np.testing.assert_allclose(nl.run(gw, {x: xv}), 2 * xv.T @ (xv @ np.eye(2)))
+
+
+def test_symbolic_gradients_read_parameters_at_run_time_in_the_default_graph():
+    # no Graph.as_default(): the backward rules' ops on W alone (transpose(W)) must still be graph
+    # nodes, or a later update of W would leave the gradient computed from the old W
+    w = nl.tensor(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32), requires_grad=True)
+    x = nl.placeholder((None, 2))
+    h = nl.matmul(x, w)
+    loss = nl.sum(nl.matmul(h, w))
+    (gx,) = nl.gradients(loss, [x])
+    xv = np.ones((1, 2), np.float32)
+
+    def expected(wv):
+        return np.ones((1, 2), np.float32) @ (wv @ wv).T
+
+    np.testing.assert_allclose(nl.run(gx, {x: xv}), xv * 0 + expected(w.numpy()))
+    w.data = np.array([[0.5, -1.0], [2.0, 0.0]], np.float32)
+    np.testing.assert_allclose(nl.run(gx, {x: xv}), expected(w.numpy()))
