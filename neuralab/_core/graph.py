@@ -182,7 +182,7 @@ def record(op: Op, ts) -> Tensor | tuple:
     op.generation = max((t._op.generation if t._op is not None else 0) for t in ts) + 1 if ts else 1
     op.id = new_id()
     if op.name is None:
-        op.name = g.unique_name(op.opname)
+        op.name = g.unique_name(op.type)
     if g._control:
         op.control_inputs = tuple(c for deps in g._control for c in deps)
     op.graph = g
@@ -226,7 +226,7 @@ def placeholder(shape=None, dtype=None, name: str | None = None) -> Tensor:
                                            for s in ((shape,) if isinstance(shape, int) else shape))
     g = get_default_graph()
     op = Placeholder(shape=shp, dtype=d)
-    op.name = g.unique_name(name or "placeholder")
+    op.name = g.unique_name(name or "Placeholder")
     op.inputs = ()
     op.generation = 0
     op.id = new_id()

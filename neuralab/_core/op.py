@@ -31,6 +31,23 @@ from .errors import DTypeError, NeuralabError, ShapeError
 REGISTRY: dict[str, type] = {}
 _ids = itertools.count()
 
+#: TensorFlow's op type for the primitives whose CamelCase name differs from TF's (graph node names,
+#: TensorBoard's graph, compat.v1's ``Operation.type``); every other op is its opname in CamelCase
+TYPE_NAMES = {
+    "subtract": "Sub", "multiply": "Mul", "divide": "RealDiv", "power": "Pow", "negative": "Neg",
+    "where": "Select", "matmul": "MatMul", "logsumexp": "ReduceLogSumExp", "argmax": "ArgMax",
+    "argmin": "ArgMin", "getitem": "StridedSlice", "getitem_grad": "StridedSliceGrad",
+    "concatenate": "ConcatV2", "conv2d": "Conv2D", "conv2d_grad_input": "Conv2DBackpropInput",
+    "conv2d_grad_filter": "Conv2DBackpropFilter", "max_pool2d": "MaxPool", "max_pool2d_grad": "MaxPoolGrad",
+    "max_pool2d_grad_grad": "MaxPoolGradGrad", "avg_pool2d": "AvgPool", "avg_pool2d_grad": "AvgPoolGrad",
+    "group": "NoOp", "reshape_like": "Reshape", "broadcast_like": "BroadcastTo", "sum_to_like": "Sum",
+}
+
+
+def camel(opname: str) -> str:
+    """``"one_hot"`` -> ``"OneHot"``."""
+    return "".join(w[:1].upper() + w[1:] for w in opname.split("_"))
+
 
 class Spec(NamedTuple):
     """Shape (entries may be None: unknown until run time) and dtype of a tensor."""
@@ -99,10 +116,16 @@ class Op:
     #: functions run every stateful op recorded while tracing, fetched or not
     stateful: bool = False
 
+    #: the op's type as TensorFlow names it ("MatMul", "Add", "Sigmoid"): the default name of its graph
+    #: nodes and the op field of TensorBoard's graph (see :data:`TYPE_NAMES`)
+    type: str = ""
+
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
         if not cls.__dict__.get("opname"):
             cls.opname = _snake(cls.__name__)
+        if not cls.__dict__.get("type"):
+            cls.type = TYPE_NAMES.get(cls.opname) or camel(cls.opname)
         builtin = cls.__module__.startswith("neuralab.")
         if builtin and not cls.__name__.startswith("_") and cls.__dict__.get("register", True):
             REGISTRY[cls.opname] = cls
@@ -147,7 +170,7 @@ class Op:
 
     def attrs(self) -> dict:
         """The op's attributes (what apply() was given besides the inputs)."""
-        skip = {"inputs", "outputs", "_ydata", "needs_grad", "generation", "control_inputs", "name"}
+        skip = {"inputs", "outputs", "_ydata", "needs_grad", "generation", "control_inputs", "name", "id", "graph"}
         return {k: v for k, v in self.__dict__.items() if k not in skip and not k.startswith("_")}
 
     @classmethod

@@ -140,8 +140,8 @@ def test_xor_tensorboard_event_files(capsys, tmp_path):
     nodes = {n.name: n for n in ea.Graph().node}
     assert nodes["layer1/weight1"].op == "VariableV2"
     assert list(nodes["layer1/weight1/read"].input) == ["layer1/weight1"]
-    assert {"layer1/matmul", "layer2/sigmoid", "cost/cost", "x-input"} <= set(nodes)
-    assert "layer1/weight1/read" in nodes["layer1/matmul"].input
+    assert {"layer1/MatMul", "layer2/Sigmoid", "cost/cost", "x-input"} <= set(nodes)
+    assert "layer1/weight1/read" in nodes["layer1/MatMul"].input
     assert any(name.startswith("train/") for name in nodes)
 
 
@@ -188,7 +188,7 @@ def test_mnist_tensorboard_cnn_summaries(capsys, mnist_dir, tmp_path):
     img = ea.Images("input/image/0")[0]
     assert (img.width, img.height) == (28, 28)
     names = {n.name for n in ea.Graph().node}
-    assert {"conv/conv2d", "fc/matmul", "xent/mean", "x", "labels"} <= names
+    assert {"conv/Conv2D", "fc/MatMul", "xent/Mean", "x", "labels"} <= names
 
 
 def test_runner_as_subprocess(mnist_dir):

@@ -41,7 +41,7 @@ def test_fit_writes_scalars_histograms_images_graph_and_hparams(tmp_path):
     assert any(n.startswith("sequential/dense/") for n in names)
     assert any(n.startswith("sequential/dense_1/") for n in names)
     assert "0/weight" in names  # parameters appear under their dotted names
-    mm = next(n for n in graph.node if n.name == "sequential/dense/matmul")
+    mm = next(n for n in graph.node if n.name == "sequential/dense/MatMul")
     assert list(mm.input) == ["input", "0/weight"]
     hp = event_accumulator.EventAccumulator(str(tmp_path / "hparams"))
     hp.Reload()
