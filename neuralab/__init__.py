@@ -15,10 +15,10 @@ from ._core.config import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from ._core.dtypes import (
     bool_, default_float, float16, float32, float64, int32, int64, set_default_dtype, uint8,
 )
-from ._core.errors import DTypeError, FeedError, NeuralabError, ShapeError, TraceError
+from ._core.errors import DTypeError, FeedError, LabelError, NeuralabError, ShapeError, StateError, TraceError
 from ._core.function import Function
 from ._core.graph import (
-    CompiledFunction, Graph, Plan, compile, get_default_graph, name_scope, placeholder,
+    CompiledFunction, Graph, Plan, compile, get_default_graph, name_scope, placeholder, read,
     reset_default_graph, run,
 )
 from ._core.op import REGISTRY, Op, Spec
@@ -57,10 +57,10 @@ def detach(x):
 
 
 __all__ = [
-    "CompiledFunction", "DTypeError", "FeedError", "Function", "Graph", "NeuralabError", "Op", "Plan",
-    "REGISTRY", "ShapeError", "Spec", "Tensor", "TraceError", "assign", "bool_", "compile",
+    "CompiledFunction", "DTypeError", "FeedError", "Function", "Graph", "LabelError", "NeuralabError", "Op", "Plan",
+    "REGISTRY", "ShapeError", "Spec", "StateError", "Tensor", "TraceError", "assign", "bool_", "compile",
     "default_float", "detach", "detect_anomaly", "enable_grad", "float16", "float32", "float64",
     "get_default_graph", "get_rng", "grad", "gradients", "group", "int32", "int64", "is_grad_enabled",
-    "name_scope", "no_grad", "placeholder", "reset_default_graph", "run", "seed", "set_default_dtype",
+    "name_scope", "no_grad", "placeholder", "read", "reset_default_graph", "run", "seed", "set_default_dtype",
     "tensor", "uint8", "value_and_grad", "__version__", *_ops_all, *_SUBMODULES, *_LAZY,
 ]

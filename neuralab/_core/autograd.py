@@ -12,7 +12,7 @@ from __future__ import annotations
 import heapq
 import itertools
 
-from . import config
+from . import config, op as _op
 from .errors import NeuralabError, ShapeError
 from .op import fmt_shape
 
@@ -25,9 +25,17 @@ def _as_list(x):
     return [x], False
 
 
+def _known_equal(a, b) -> bool:
+    return a is not None and a == b and None not in a
+
+
 def _fit(g, x):
-    """Sum ``g`` down to ``x``'s shape and cast it to ``x``'s dtype."""
-    if g.shape != x.shape:
+    """Sum ``g`` down to ``x``'s shape and cast it to ``x``'s dtype.
+
+    Unless both shapes are known and equal, a ``sum_to_like`` node decides at
+    run time (two unknown sizes may still differ: a broadcast input).
+    """
+    if not _known_equal(g.shape, x.shape):
         g = _ops.sum_to_like(g, x)
     if g.dtype != x.dtype and x.dtype.kind == "f":
         g = _ops.cast(g, x.dtype)
@@ -124,7 +132,7 @@ def _sweep(ys, grad_ys, xs, create_graph):
         if not any(needs):
             continue
         op.needs_grad = needs
-        gxs = op.backward(tuple(gys))
+        gxs = _backward(op, tuple(gys))
         if not isinstance(gxs, (tuple, list)):
             gxs = (gxs,)
         if len(gxs) != len(ins):
@@ -136,6 +144,87 @@ def _sweep(ys, grad_ys, xs, create_graph):
                 g = _ops.Tensor(g, dtype=t.dtype)
             deliver(t, _fit(g, t))
     return leaf_grads, captured
+
+
+def _unknown_rank(t) -> bool:
+    return t is not None and t.data is None and t._spec.shape is None
+
+
+def _backward(op, gys):
+    """``op.backward(gys)``; for symbolic inputs of unknown rank whose rule needs the rank, a late gradient.
+
+    A rule that branches on ranks (matmul of vectors vs matrices, transposes)
+    cannot be written down before the ranks are known. Such a gradient becomes
+    one :class:`LateGradient` node, which runs the same rule on the arrays when
+    the graph runs: every op's gradient works on placeholders of unknown rank.
+    """
+    if not any(_unknown_rank(t) for t in op.inputs) and not any(_unknown_rank(g) for g in gys):
+        return op.backward(gys)
+    try:
+        return op.backward(gys)
+    except (TypeError, ValueError, IndexError, AttributeError):
+        pass
+    from .graph import record
+    from .tensor import Tensor
+
+    needs = op.needs_grad
+    late = LateGradient(target=op, needs=needs, has=tuple(g is not None for g in gys))
+    args = (*op.inputs, *(op.outputs or ()), *(g for g in gys if g is not None))
+    late.nout = sum(1 for n in needs if n)
+    if late.nout == 0:
+        return (None,) * len(op.inputs)
+    args = tuple(a if isinstance(a, Tensor) else Tensor(a) for a in args)
+    outs = record(late, args)
+    outs = iter(outs if late.nout > 1 else (outs,))
+    return tuple(next(outs) if n else None for n in needs)
+
+
+class LateGradient(_op.Op):
+    """The gradient of ``target`` computed when the graph runs, from the arrays (see :func:`_backward`).
+
+    Inputs: the target's inputs, its outputs, then the upstream gradients that
+    exist; outputs: the gradient of each input that needs one (zeros where the
+    rule gives none).
+    """
+
+    register = False
+    type = "LateGradient"
+
+    def forward(self, xp, *arrays):
+        from .tensor import Tensor
+
+        op = self.target
+        n_in, n_out = len(op.inputs), len(op.outputs or ())
+        clone = object.__new__(type(op))
+        clone.__dict__.update(op.attrs())
+        clone.inputs = tuple(Tensor._make(a) for a in arrays[:n_in])
+        for t in clone.inputs:
+            t.requires_grad = t.dtype.kind in "fc"
+        clone._ydata = tuple(arrays[n_in:n_in + n_out])
+        clone.outputs = None
+        clone.needs_grad = self.needs
+        it = iter(arrays[n_in + n_out:])
+        gys = tuple(Tensor._make(next(it)) if h else None for h in self.has)
+        with config.no_grad():
+            gxs = clone.backward(gys)
+        out = []
+        for x, g, need in zip(clone.inputs, gxs, self.needs):
+            if not need:
+                continue
+            if g is None:
+                out.append(xp.zeros_like(x.data))
+            else:
+                g = g if isinstance(g, Tensor) else Tensor(g)
+                out.append(_fit(g, x).data)
+        return tuple(out)
+
+    def infer(self, *specs):
+        ins = specs[:len(self.target.inputs)]
+        return tuple(_op.Spec(s.shape, s.dtype) for s, n in zip(ins, self.needs) if n)
+
+    def backward(self, grads):
+        raise NeuralabError(f"gradients: a second derivative through '{self.target.name}', whose input ranks were "
+                            "unknown when the graph was built, is not supported; give the placeholder a shape")
 
 
 def backward(ys, grad_ys, create_graph: bool = False) -> None:

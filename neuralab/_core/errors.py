@@ -17,5 +17,13 @@ class FeedError(NeuralabError, ValueError):
     """A graph run whose feeds are missing or do not fit their placeholders."""
 
 
+class StateError(NeuralabError, RuntimeError):
+    """A graph run against a variable store that has no value for a variable the run reads."""
+
+
 class TraceError(NeuralabError, RuntimeError):
     """A compiled function called in a way its traced schedule cannot serve."""
+
+
+class LabelError(NeuralabError, ValueError):
+    """Class labels a loss cannot use: outside ``[0, classes)``, negative, or NaN (raised in every mode)."""

@@ -9,6 +9,24 @@ calls each op's ``forward`` on raw arrays, with no per-op dispatch through
 Tensor. Plans are cached by (fetches, fed tensors), so "run the graph many
 times" costs only the kernels. :func:`compile` traces a Python function on
 placeholders once per input signature and replays its plan.
+
+State (parameters, buffers, optimizer moments, compat.v1 Variables) enters a
+graph in one way: as a *captured* concrete tensor that the plan reads afresh
+every time it runs, never as a value frozen at build time. A concrete tensor
+is marked as state by ``_variable = True`` (Parameter, Buffer and compat
+Variables set it). Three places make the capture happen, all the same
+mechanism: (1) an op with at least one symbolic input captures its concrete
+inputs; (2) while a graph is being built (:meth:`Graph.as_default`,
+``compile`` tracing, a symbolic ``gradients`` sweep) an op whose inputs are all
+concrete but include state is recorded instead of computed, so ``transpose(W)``
+stays live; (3) :func:`read` makes the capture explicit — a node standing for
+a variable's value at run time — for code that builds graph pieces from state
+alone in the implicit default graph (batch norm's running statistics,
+compat.v1's ``<variable>/read``). Ops that write state (``assign``, optimizer
+updates) name what they touch (:meth:`Op.state_writes`), so a plan knows every
+variable it reads and writes and can run against a separate
+``{variable: array}`` store (:meth:`Plan.run`), which is how compat.v1 gives
+each Session its own values.
 """
 from __future__ import annotations
 
@@ -20,7 +38,7 @@ import threading
 import numpy as np
 
 from . import config, dtypes, op as _opmod
-from .errors import FeedError, NeuralabError, TraceError
+from .errors import FeedError, NeuralabError, ShapeError, StateError, TraceError
 from .op import Op, Spec, check_finite, fmt_shape, new_id
 from .tensor import Tensor
 
@@ -95,11 +113,51 @@ class Graph:
             config.flags.building -= 1
             _stack.graphs.pop()
 
+    @contextlib.contextmanager
+    def init_scope(self):
+        """Record the nodes made inside without the enclosing ``control_dependencies``.
+
+        For nodes that must not wait for anything: a variable's initializer and
+        read, an optimizer's state reset (TF's ``init_scope``).
+        """
+        saved = self._control
+        self._control = []
+        try:
+            yield self
+        finally:
+            self._control = saved
+
     def add_to_collection(self, name, value):
         self.collections.setdefault(name, []).append(value)
 
     def get_collection(self, name):
         return list(self.collections.get(name, []))
+
+    # lookups ------------------------------------------------------------------------
+    def get_operations(self) -> list:
+        """Every recorded op, in the order they were added."""
+        return list(self.ops)
+
+    def get_operation_by_name(self, name: str):
+        """The op named ``name`` (e.g. ``"layer1/MatMul"``); KeyError naming what exists otherwise."""
+        for o in self.ops:
+            if o.name == name:
+                return o
+        raise KeyError(f"The name '{name}' refers to an Operation not in the graph.")
+
+    def get_tensor_by_name(self, name: str) -> Tensor:
+        """The output ``"op_name:i"`` (``":0"`` may be omitted) of the op named ``op_name``."""
+        base, _, idx = str(name).partition(":")
+        for o in self.ops:
+            if o.name == base:
+                i = int(idx) if idx else 0
+                outs = o.outputs or ()
+                if i >= len(outs):
+                    raise KeyError(f"The name '{name}' refers to a Tensor which does not exist. The operation, "
+                                   f"'{base}', exists but only has {len(outs)} outputs.")
+                return outs[i]
+        raise KeyError(f"The name '{name}' refers to a Tensor which does not exist. The operation, '{base}', does "
+                       "not exist in the graph.")
 
     def __repr__(self):
         return f"<Graph with {len(self.ops)} ops>"
@@ -137,9 +195,9 @@ def _target_op(x):
         if x._op is None:
             raise NeuralabError("control_dependencies: a concrete tensor has no op to wait for")
         return x._op
-    t = getattr(x, "_fetch_target", None)
+    t = getattr(x, "__neuralab_tensor__", None)
     if t is not None:
-        return _target_op(t() if callable(t) else t)
+        return _target_op(t())
     raise TypeError(f"expected a Tensor or an op, got {type(x).__name__}")
 
 
@@ -260,12 +318,12 @@ def _flatten(structure, leaves):
 
 
 def _resolve_fetch(x):
-    """A fetch leaf -> Tensor, Op or None (compat objects expose _fetch_target)."""
+    """A fetch leaf -> Tensor, Op or None (objects standing for one define ``__neuralab_tensor__()``)."""
     if isinstance(x, (Tensor, Op)) or x is None:
         return x
-    t = getattr(x, "_fetch_target", None)
+    t = getattr(x, "__neuralab_tensor__", None)
     if t is not None:
-        return _resolve_fetch(t() if callable(t) else t)
+        return _resolve_fetch(t())
     raise TypeError(f"run: cannot fetch an object of type {type(x).__name__}; fetch Tensors or ops")
 
 
@@ -307,6 +365,20 @@ class Plan:
                                 "but it was not fed a value in feed_dict")
         self.ops = order
         self._build(order, fed)
+        reads, writes = {}, {}
+        for c in self.captured:
+            if c._variable:
+                reads[c] = None
+        for o in order:
+            for k in o.state_reads():
+                reads[k] = None
+            for k in o.state_writes():
+                writes[k] = None
+        #: state the plan reads (variables, and holders such as optimizers whose state a run uses)
+        self.reads = tuple(reads)
+        #: state the plan writes without reading it first
+        self.writes = tuple(k for k in writes if k not in reads)
+        self.state = self.reads + self.writes
 
     def _build(self, order, fed):
         names = {}  # id(tensor) -> local name
@@ -324,11 +396,11 @@ class Plan:
             k = id(t)
             if k in names:
                 return names[k]
-            if t.data is not None:  # a concrete tensor: read its current value at each run
+            if t.data is not None:  # a concrete tensor: read its current value at each run, where first used
                 nm = f"c{len(caps)}"
                 caps.append(t)
                 names[k] = nm
-                lines.insert(0, f"    {nm} = _caps[{len(caps) - 1}].data")
+                body.append(f"    {nm} = _caps[{len(caps) - 1}].data")
                 return nm
             raise NeuralabError(f"plan: tensor produced by '{t._op.name}' is not computed before use")
 
@@ -350,7 +422,9 @@ class Plan:
             ns[f"k{j}"] = o.forward
             target = ", ".join(outs) + ("," if len(outs) == 1 else "")
             kern = getattr(o, "xp_kernel", None)
-            if kern is not None and len(outs) == 1:  # a plain array-module function: call it directly
+            if o.identity and len(ins) == 1 and len(outs) == 1:  # forward returns its input: an alias
+                body.append(f"    {outs[0]} = {ins[0]}")
+            elif kern is not None and len(outs) == 1:  # a plain array-module function: call it directly
                 ns[f"k{j}"] = getattr(np, kern)
                 body.append(f"    {outs[0]} = k{j}({', '.join(ins)})")
             elif not outs:
@@ -381,6 +455,56 @@ class Plan:
             return self.interpret(arrays)
         return self.fn(*arrays)
 
+    def run(self, *arrays, store=None):
+        """Run the plan; with ``store`` (a dict), against the store's state instead of the variables' own.
+
+        ``store`` maps variables (concrete tensors) to arrays and state holders
+        (objects with ``new_state``/``get_state``/``set_state``, such as
+        optimizers) to their state. For the run, each variable in
+        :attr:`reads` and :attr:`writes` holds the store's value (a variable
+        only written may be missing: it gets a new array) and each holder the
+        store's state (a fresh ``new_state()`` when missing); afterwards the
+        store receives what the run left and every variable gets its own value
+        back. Raises :class:`StateError` when a variable that is read has no
+        value in the store. This is how several sessions share one graph.
+        """
+        if store is None:
+            return self(*arrays)
+        keys = self.state
+        saved = []
+        try:
+            for k in keys:
+                if isinstance(k, Tensor):
+                    saved.append(k.data)
+                    v = store.get(k)
+                    if v is None and k in self._read_set:
+                        raise StateError(f"run: the store has no value for variable {_label(k)}, which the "
+                                         "fetches read; initialize it first")
+                    k.data = v
+                else:
+                    saved.append(k.get_state())
+                    st = store.get(k)
+                    if st is None:
+                        st = store[k] = k.new_state()
+                    k.set_state(st)
+            return self(*arrays)
+        finally:
+            for k, old in zip(keys, saved):
+                if isinstance(k, Tensor):
+                    if k.data is not None:
+                        store[k] = k.data
+                    k.data = old
+                else:
+                    store[k] = k.get_state()
+                    k.set_state(old)
+
+    @property
+    def _read_set(self):
+        rs = self.__dict__.get("_rs")
+        if rs is None:
+            rs = self.__dict__["_rs"] = {id(k) for k in self.reads}
+        return _IdSet(rs)
+
     def interpret(self, arrays):
         """Slow path: run op by op, checking every output for NaN/Inf (debug mode)."""
         env = {id(t): a for t, a in zip(self.feeds, arrays)}
@@ -396,6 +520,59 @@ class Plan:
     @property
     def num_kernels(self) -> int:
         return len(self.ops)
+
+
+def refine_shape(t: Tensor, shape) -> None:
+    """Make symbolic ``t``'s static shape more specific (``shape``: a tuple with None for unknown sizes).
+
+    The new shape must fit the old one (same rank, known sizes equal); what it
+    adds is checked against the fed or computed values no more than any other
+    static shape is. Used by compat.v1's ``Tensor.set_shape``.
+    """
+    if t.data is not None:
+        if shape is not None and (len(shape) != t.data.ndim or any(
+                s is not None and s != d for s, d in zip(shape, t.data.shape))):
+            raise ShapeError(f"refine_shape: shape {fmt_shape(tuple(shape))} does not fit a value of shape "
+                             f"{fmt_shape(t.data.shape)}")
+        return
+    old = t._spec.shape
+    if shape is None:
+        return
+    shape = tuple(shape)
+    if old is not None:
+        if len(old) != len(shape) or any(a is not None and b is not None and a != b for a, b in zip(old, shape)):
+            raise ShapeError(f"refine_shape: shape {fmt_shape(shape)} does not fit {fmt_shape(old)}")
+        shape = tuple(a if a is not None else b for a, b in zip(old, shape))
+    t._spec = Spec(shape, t._spec.dtype)
+
+
+class _IdSet:
+    __slots__ = ("ids",)
+
+    def __init__(self, ids):
+        self.ids = ids
+
+    def __contains__(self, k):
+        return id(k) in self.ids
+
+
+def read(var, name: str | None = None) -> Tensor:
+    """A graph node standing for ``var``'s value at run time (the explicit form of capturing state).
+
+    ``var`` is a concrete tensor (a Parameter, Buffer or any variable). The
+    node is recorded in the default graph even though its input is concrete, so
+    expressions built on it are graph nodes that read the variable's current
+    value whenever the graph runs; gradients pass through it to ``var``.
+    """
+    from ..ops.state import ReadVariable
+
+    if not isinstance(var, Tensor) or var.data is None:
+        raise TypeError(f"read: expected a concrete tensor (a variable), got "
+                        f"{'a symbolic tensor' if isinstance(var, Tensor) else type(var).__name__}")
+    op = ReadVariable()
+    g = get_default_graph()
+    op.name = g.unique_name(name or "read")
+    return record(op, (var,))
 
 
 def _check_feed(t: Tensor, value):

@@ -115,6 +115,8 @@ class Op:
     #: True for ops that change state when run (assign, optimizer updates): compiled
     #: functions run every stateful op recorded while tracing, fetched or not
     stateful: bool = False
+    #: True for ops whose forward returns its single input unchanged (plans alias instead of calling)
+    identity: bool = False
 
     #: the op's type as TensorFlow names it ("MatMul", "Add", "Sigmoid"): the default name of its graph
     #: nodes and the op field of TensorBoard's graph (see :data:`TYPE_NAMES`)
@@ -168,6 +170,14 @@ class Op:
         t.requires_grad = t.dtype.kind in "fc"
         return t
 
+    def state_reads(self) -> tuple:
+        """State this op reads when run besides its inputs: variables, or holders such as an optimizer."""
+        return ()
+
+    def state_writes(self) -> tuple:
+        """State this op writes when run (the variable of an assign, an optimizer's parameters and moments)."""
+        return ()
+
     def attrs(self) -> dict:
         """The op's attributes (what apply() was given besides the inputs)."""
         skip = {"inputs", "outputs", "_ydata", "needs_grad", "generation", "control_inputs", "name", "id", "graph"}
@@ -214,6 +224,8 @@ def _wrap_scalar(x, like_dtype):
 def as_tensors(inputs):
     T = _Tensor
     like = None
+    # objects standing for a tensor (compat.v1's tf.Tensor, tf.Variable) give theirs
+    inputs = [x.__neuralab_tensor__() if hasattr(x, "__neuralab_tensor__") else x for x in inputs]
     for x in inputs:  # a scalar takes its dtype from the first non-bool tensor (not a where() condition)
         if isinstance(x, T) and x.dtype.kind != "b":
             like = x.dtype

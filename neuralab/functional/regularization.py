@@ -135,22 +135,15 @@ def batch_norm(x, gamma, beta, running_mean, running_var, training, momentum=0.9
     flag = _static_flag("batch_norm", training)
     red = tuple(i for i in range(nd) if i != ax)
 
-    # In a graph, an op whose inputs are all concrete runs once, when it is recorded, and its
-    # result is baked into the plan. Inside Graph.as_default() and compile() the core records ops
-    # on variables anyway, but a graph built in the implicit default graph (TF1 style) does not,
-    # and the running statistics and gamma/beta change between runs. So in graph mode each is first
-    # combined with a symbolic zero (t + 0 == t exactly): every op reading them is then a node.
-    anchor = None
-    if flag is None:
-        anchor = E.where(training, 0.0, 0.0)
-    elif x.data is None:
-        anchor = R.sum(S.getitem(x, (slice(0, 0),) * nd))  # the sum of an empty slice: 0, O(1)
+    # In a graph the running statistics and gamma/beta are state that changes between runs: they
+    # enter it through read nodes (neuralab.read), so every op using them reads their value at run
+    # time, also in a graph built in the implicit default graph (TF1 style).
+    graph_mode = x.data is None or (isinstance(training, Tensor) and training.data is None)
 
     def live(t):
-        if t is None or anchor is None or (isinstance(t, Tensor) and t.data is None):
+        if t is None or not graph_mode or (isinstance(t, Tensor) and t.data is None):
             return t
-        t = _t(t)
-        return E.add(t, anchor if anchor.dtype == t.dtype else E.cast(anchor, t.dtype))
+        return _graph.read(_t(t))  # (whatever tensor is passed here is state: batch norm's own, or the caller's)
 
     rm, rv, gamma, beta = live(running_mean), live(running_var), live(gamma), live(beta)
 

@@ -44,6 +44,26 @@ class Assign(Op):
     def backward(self, g):
         return (None,)
 
+    def state_writes(self):
+        return (self.var,)
+
+
+class ReadVariable(Op):
+    """A variable's value, read when the graph runs (see :func:`neuralab.read`); gradients pass to it."""
+
+    nin = 1
+    identity = True
+    type = "Identity"
+
+    def forward(self, xp, x):
+        return (x,)
+
+    def infer(self, x):
+        return (x,)
+
+    def backward(self, grads):
+        return (grads[0],)
+
 
 class Group(Op):
     """A node with no output that runs all of its control inputs (TF's ``tf.group``)."""

@@ -160,6 +160,24 @@ class ApplyUpdates(Op):
     def backward(self, grads):
         return (None,) * len(self.inputs)
 
+    def state_reads(self):
+        return (*self.optimizer.params, self.optimizer)
+
+
+class OptimizerState:
+    """Everything an optimizer's updates change besides the parameters: moments and step counts.
+
+    Made by :meth:`Optimizer.new_state`; :meth:`Optimizer.set_state` swaps one
+    in, so one optimizer (one graph) can serve several sessions or stores,
+    each with its own moments (compat.v1's per-Session slot variables).
+    """
+
+    __slots__ = ("groups", "state")
+
+    def __init__(self, groups, state):
+        self.groups = groups
+        self.state = state
+
 
 class Optimizer:
     """Base class: PyTorch-style API over in-place update kernels.
@@ -436,6 +454,34 @@ class Optimizer:
         d = self._delta(xp, G, fl.slot_flat, group, lr, t, fl.tmp)
         for i, (a, b), shape in zip(fl.members, fl.bounds, fl.shapes):
             self._apply_delta(xp, pds[i], d[a:b].reshape(shape), group, lr)
+
+    # -- state objects -------------------------------------------------------------------------------
+    def new_state(self) -> OptimizerState:
+        """A fresh state (zero moments, step 0) for the current parameters, not yet in use."""
+        groups = [_GroupState(g["params"], self.slots) for g in self.param_groups]
+        state = {}
+        for g, gs in zip(self.param_groups, groups):
+            for p, st in zip(g["params"], gs.states):
+                state[p] = st
+        return OptimizerState(groups, state)
+
+    def get_state(self) -> OptimizerState:
+        """The state the optimizer's updates use now."""
+        return OptimizerState(self._groups, self.state)
+
+    def set_state(self, st: OptimizerState) -> None:
+        """Make ``st`` (from :meth:`new_state` or :meth:`get_state`) the state updates use."""
+        self._groups, self.state = st.groups, st.state
+
+    def reset_state(self, slot_values: dict | None = None) -> None:
+        """Restart the current state: every slot to ``slot_values.get(slot, 0)``, every step count to 0."""
+        slot_values = slot_values or {}
+        for gs in self._groups:
+            for fl in gs.flats:
+                for slot, arr in fl.slot_flat.items():
+                    arr[...] = slot_values.get(slot, 0.0)
+            for st in gs.states:
+                st["step"] = 0
 
     # -- checkpoints -------------------------------------------------------------------------------
     def state_dict(self) -> dict:

@@ -374,12 +374,17 @@ register(OpRecord(
 # -- state -------------------------------------------------------------------------------
 
 
+from ..ops.state import ReadVariable  # noqa: E402
+
+
 def _assign_fresh(v):
     """Assign ``v`` to a fresh variable of its shape and dtype; returns the assigned value."""
     return nl.assign(nl.tensor(np.zeros(v.shape, dtype=v.dtype)), v)
 
 
 register(OpRecord(name="assign", fn=_assign_fresh, ref=lambda v: v.copy(), shapes=UNARY, differentiable=False,
+                  notes=_kind("state")))
+register(OpRecord(name="read_variable", fn=lambda v: ReadVariable.apply(v), ref=lambda v: v, shapes=UNARY,
                   notes=_kind("state")))
 # group has no inputs and no outputs: covered by the dedicated graph tests in tests/ops/test_opinfo.py
 register(OpRecord(name="group", fn=lambda: nl.group(), ref=None, shapes=[()], differentiable=False, graph=False,
