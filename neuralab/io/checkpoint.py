@@ -14,7 +14,12 @@ File layout (a valid ``.safetensors`` file any reader can open):
 
 ``save`` writes a temporary file in the same folder, flushes and fsyncs it,
 renames it over the target with ``os.replace`` (atomic) and fsyncs the folder:
-a crash or an exception mid-way leaves the previous checkpoint intact.
+a crash or an exception mid-way leaves the previous checkpoint intact. A
+temporary file left by a writer that was killed (its process is gone) is
+removed by the next save into that folder. ``save(..., keep=K)`` keeps the
+K - 1 previous versions beside the newest (``last.safetensors``,
+``last.1.safetensors``, ...), and :func:`load_newest` falls back to them when
+the newest is missing or corrupt.
 
 ``safetensors`` is an optional dependency, imported only when these functions run.
 """
@@ -24,8 +29,11 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import secrets
+import shutil
 import struct
+import warnings
 
 import numpy as np
 
@@ -42,6 +50,14 @@ _CHUNK = 1 << 22  # bytes per write() call
 
 class CheckpointError(NeuralabError, ValueError):
     """A checkpoint file that cannot be trusted: truncated, corrupted, or not a checkpoint."""
+
+
+class CheckpointDirError(NeuralabError, OSError):
+    """A checkpoint folder that cannot be used: a file, not writable, or without room for a checkpoint."""
+
+
+class CheckpointWarning(UserWarning):
+    """A checkpoint was read from an older version because the newest is missing or corrupt."""
 
 
 def _safetensors():
@@ -225,8 +241,81 @@ def _fsync_dir(folder: str) -> None:
         os.close(fd)
 
 
-def _atomic_write(path: str, data: bytes) -> None:
+#: temporary files of :func:`_atomic_write` (and :func:`check_dir`'s probe): ``.<name>.<pid>.<8 hex>.tmp``
+_TMP_NAME = re.compile(r"^\.(?P<base>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
+
+
+def _pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` still runs (a zombie counts as dead; where it cannot be told, alive)."""
+    if pid == os.getpid():
+        return True
+    if os.name != "posix":
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # (PermissionError: another user's live process)
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            return f.read().rsplit(b")", 1)[-1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
+
+
+def clean_stale_temps(folder) -> list:
+    """Remove temporary files that writers killed mid-save left in ``folder``; returns the removed paths.
+
+    Only files named like this module's temporaries whose writer process is no
+    longer alive are removed, so a save running in another process is never
+    disturbed.
+    """
+    folder = os.fspath(folder)
+    removed = []
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return removed
+    for name in names:
+        m = _TMP_NAME.match(name)
+        if m is None or _pid_alive(int(m.group("pid"))):
+            continue
+        p = os.path.join(folder, name)
+        with contextlib.suppress(OSError):
+            os.unlink(p)
+            removed.append(p)
+    return removed
+
+
+def version_path(path, i: int) -> str:
+    """The i-th older version of checkpoint ``path``: ``last.safetensors`` -> ``last.<i>.safetensors`` (i >= 1)."""
+    path = os.fspath(path)
+    if i == 0:
+        return path
+    base, ext = os.path.splitext(path)
+    return f"{base}.{i}{ext}"
+
+
+def versions(path) -> list:
+    """The existing versions of ``path``, newest first: ``[path, last.1..., last.2..., ...]`` (path only if present)."""
+    path = os.fspath(path)
     folder = os.path.dirname(os.path.abspath(path))
+    base, ext = os.path.splitext(os.path.basename(path))
+    pat = re.compile(re.escape(base) + r"\.(\d+)" + re.escape(ext) + "$")
+    found = []
+    with contextlib.suppress(OSError):
+        for name in os.listdir(folder):
+            m = pat.match(name)
+            if m and int(m.group(1)) > 0:
+                found.append(int(m.group(1)))
+    out = [path] if os.path.exists(path) else []
+    return out + [version_path(path, i) for i in sorted(found)]
+
+
+def _atomic_write(path: str, data: bytes, keep: int = 1) -> None:
+    folder = os.path.dirname(os.path.abspath(path))
+    clean_stale_temps(folder)
     tmp = os.path.join(folder, f".{os.path.basename(path)}.{os.getpid()}.{secrets.token_hex(4)}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
@@ -236,12 +325,54 @@ def _atomic_write(path: str, data: bytes) -> None:
                 _write_chunk(f, mv[i:i + _CHUNK])
             f.flush()
             os.fsync(f.fileno())
+        if keep > 1 and os.path.exists(path):
+            # shift the older versions (each rename is atomic; a crash in between leaves only whole files)
+            for i in range(keep - 1, 1, -1):
+                if os.path.exists(version_path(path, i - 1)):
+                    os.replace(version_path(path, i - 1), version_path(path, i))
+            os.replace(path, version_path(path, 1))
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    for old in versions(path)[keep:]:  # versions beyond ``keep`` (left by a run with a larger keep)
+        with contextlib.suppress(OSError):
+            os.unlink(old)
     _fsync_dir(folder)
+
+
+def check_dir(directory, need_bytes: int = 0) -> str:
+    """Make sure checkpoints can be written into ``directory`` (created if missing); returns its path.
+
+    Raises :class:`CheckpointDirError` naming the folder when it is a file,
+    cannot be created or written, or has fewer than ``need_bytes`` bytes free,
+    so a run finds out before training instead of at its first save.
+    """
+    d = os.fspath(directory)
+    if os.path.exists(d) and not os.path.isdir(d):
+        raise CheckpointDirError(f"checkpoint folder {d} is a file, not a folder")
+    try:
+        os.makedirs(d, exist_ok=True)
+    except OSError as e:
+        raise CheckpointDirError(f"cannot create the checkpoint folder {d}: {e.strerror or e}") from None
+    probe = os.path.join(d, f".neuralab-probe.{os.getpid()}.{secrets.token_hex(4)}.tmp")
+    try:
+        with open(probe, "wb") as f:
+            f.write(b"neuralab")
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:
+        raise CheckpointDirError(f"cannot write into the checkpoint folder {d}: {e.strerror or e}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(probe)
+    if need_bytes:
+        free = shutil.disk_usage(d).free
+        if free < need_bytes:
+            raise CheckpointDirError(f"checkpoint folder {d} has {free / 2**20:.1f} MiB free, but a checkpoint "
+                                     f"needs about {need_bytes / 2**20:.1f} MiB")
+    return d
 
 
 # ---------------------------------------------------------------------------------------
@@ -258,7 +389,7 @@ def _as_state(o):
     return o
 
 
-def save(obj: dict, path) -> None:
+def save(obj: dict, path, keep: int = 1) -> None:
     """Save a (nested) dict of arrays/Tensors and plain values to ``path`` as a safetensors file.
 
     Arrays, Tensors and NumPy scalars become tensors named by their dotted
@@ -271,6 +402,9 @@ def save(obj: dict, path) -> None:
     The write is atomic: a temporary file in the same folder is written,
     flushed and fsynced, then renamed over ``path`` (``os.replace``) and the
     folder fsynced. If anything fails mid-way the previous file is untouched.
+    Temporary files of writers that were killed mid-save are removed first.
+    ``keep=K`` keeps the K - 1 previous versions as ``<name>.1<ext>`` (the
+    newest older one), ``<name>.2<ext>``, ... (see :func:`load_newest`).
 
     Objects with a ``state_dict()`` (a Module, an optimizer, a Trainer) are
     saved as their state dict, at the top or as values: ``save({"model": model,
@@ -278,6 +412,8 @@ def save(obj: dict, path) -> None:
 
     >>> save({"model": {"W": W, "b": b}, "step": 100}, "ckpt.safetensors")
     """
+    if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+        raise ValueError(f"save: keep must be an integer >= 1 (the number of versions kept), got {keep!r}")
     obj = _as_state(obj)
     if not isinstance(obj, dict):
         raise TypeError(f"save: expected a dict of name -> array (or an object with state_dict()), "
@@ -295,7 +431,7 @@ def save(obj: dict, path) -> None:
     header2, payload2 = _parse(data, path)
     if _digest(header2, payload2) != meta[_KEY_SHA]:  # the layout must not depend on the metadata
         raise CheckpointError(f"checkpoint {path}: internal error: the checksum changed on re-serialization")
-    _atomic_write(path, data)
+    _atomic_write(path, data, keep)
 
 
 def load(path) -> dict:
@@ -342,4 +478,37 @@ def load(path) -> dict:
     return _rebuild(tree, arrays, path)
 
 
-__all__ = ["CheckpointError", "load", "save"]
+def load_newest(path):
+    """``(state, path_read)``: :func:`load` of ``path``, or of its newest readable older version.
+
+    When ``path`` is missing (a save was interrupted between its renames) or
+    unreadable (truncated, corrupted), the versions kept by ``save(...,
+    keep=K)`` are tried newest first and a :class:`CheckpointWarning` names
+    what was wrong and which file was read. Raises :class:`CheckpointError`
+    (or ``FileNotFoundError`` when no version exists) if none can be read.
+    """
+    path = os.fspath(path)
+    cands = versions(path)
+    if not cands:
+        raise FileNotFoundError(f"no checkpoint at {path}")
+    problems = [] if cands[0] == path else [f"{path}: missing"]
+    for c in cands:
+        try:
+            state = load(c)
+        except (CheckpointError, OSError) as e:
+            problems.append(f"{c}: {_reason(e, c)}")
+            continue
+        if problems:
+            warnings.warn(f"checkpoint {problems[0]}; resuming from the older {c}", CheckpointWarning, stacklevel=2)
+        return state, c
+    raise CheckpointError("no readable checkpoint: " + "; ".join(problems))
+
+
+def _reason(e, path) -> str:
+    msg = str(e)
+    prefix = f"checkpoint {path}: "
+    return msg[len(prefix):] if msg.startswith(prefix) else msg
+
+
+__all__ = ["CheckpointDirError", "CheckpointError", "CheckpointWarning", "check_dir", "clean_stale_temps", "load",
+           "load_newest", "save", "version_path", "versions"]
