@@ -5,41 +5,83 @@ import numpy as np
 
 
 class DataLoader:
-    """Iterate over ``(x_batch, y_batch)`` NumPy batches.
+    """Iterate over batches of arrays ``(x, y)`` or of a map-style dataset.
+
+    * ``DataLoader(x, y, batch_size=100, shuffle=True)`` yields ``(x_batch, y_batch)``
+      NumPy batches (``(x_batch, None)`` without ``y``);
+    * ``DataLoader(dataset, batch_size, shuffle)`` over any map-style dataset
+      (``len(dataset)`` and ``dataset[i]``, e.g. :class:`~neuralab.data.TensorDataset`)
+      yields the samples stacked field by field (:func:`~neuralab.data.dataset.default_collate`):
+      a tuple ``(x_batch, y_batch)`` for samples ``(x, y)``. A ``TensorDataset`` is
+      indexed a whole batch at a time.
 
     ``shuffle`` reorders every epoch with a generator seeded by ``seed`` (the
     epoch's order depends only on the seed and the epoch number, so a resumed
     run sees the same batches). ``drop_last`` drops a final short batch.
 
-    >>> for xb, yb in DataLoader(x, y, batch_size=100, shuffle=True, seed=0): ...
+    >>> import numpy as np
+    >>> x, y = np.arange(10.0).reshape(5, 2), np.arange(5)
+    >>> [yb.tolist() for _, yb in DataLoader(x, y, batch_size=2)]
+    [[0, 1], [2, 3], [4]]
+    >>> from neuralab.data import TensorDataset
+    >>> [len(yb) for _, yb in DataLoader(TensorDataset(x, y), batch_size=2, shuffle=True, drop_last=True)]
+    [2, 2]
     """
 
     def __init__(self, x, y=None, batch_size: int = 32, shuffle: bool = False, drop_last: bool = False,
                  seed: int | None = 0):
-        x = np.asarray(x)
-        if y is not None:
-            y = np.asarray(y)
-            if len(y) != len(x):
-                raise ValueError(f"DataLoader: x has {len(x)} samples but y has {len(y)}")
-        if batch_size <= 0:
-            raise ValueError(f"DataLoader: batch_size must be positive, got {batch_size}")
-        self.x, self.y = x, y
+        from .dataset import TensorDataset, is_map_dataset
+
+        self.dataset = None
+        if is_map_dataset(x):
+            if y is not None:
+                raise TypeError("DataLoader: pass either arrays (x, y) or one dataset, not a dataset and y")
+            if isinstance(x, TensorDataset) and len(x.arrays) <= 2:
+                x, y = x.arrays if len(x.arrays) == 2 else (x.arrays[0], None)
+            else:
+                self.dataset = x
+        if self.dataset is None:
+            x = np.asarray(x)
+            if x.ndim == 0:
+                raise ValueError("DataLoader: x is a scalar; it needs a first (sample) dimension")
+            if y is not None:
+                y = np.asarray(y)
+                if len(y) != len(x):
+                    raise ValueError(f"DataLoader: x has {len(x)} samples but y has {len(y)}")
+        if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size <= 0:
+            raise ValueError(f"DataLoader: batch_size must be a positive integer, got {batch_size!r}")
+        self.x, self.y = (None, None) if self.dataset is not None else (x, y)
         self.batch_size = int(batch_size)
         self.shuffle = shuffle
         self.drop_last = drop_last
         self.seed = seed
         self.epoch = 0
 
+    @property
+    def num_samples(self) -> int:
+        """The number of samples (``len(dataset)`` or ``len(x)``)."""
+        return len(self.dataset) if self.dataset is not None else len(self.x)
+
     def __len__(self) -> int:
-        n = len(self.x)
+        n = self.num_samples
         return n // self.batch_size if self.drop_last else -(-n // self.batch_size)
 
     def order(self, epoch: int) -> np.ndarray:
         """The sample order of ``epoch`` (a permutation when shuffling)."""
-        n = len(self.x)
+        n = self.num_samples
         if not self.shuffle:
             return np.arange(n)
         return np.random.default_rng([self.seed or 0, epoch]).permutation(n)
+
+    def batch(self, indices):
+        """The batch of the samples at ``indices`` (an index array, or a slice of the unshuffled order)."""
+        if self.dataset is None:
+            return self.x[indices], None if self.y is None else self.y[indices]
+        from .dataset import default_collate
+
+        if isinstance(indices, slice):
+            indices = range(*indices.indices(len(self.dataset)))
+        return default_collate([self.dataset[int(i)] for i in indices])
 
     def __iter__(self):
         idx = self.order(self.epoch)
@@ -47,17 +89,14 @@ class DataLoader:
         n = len(idx)
         stop = n - n % self.batch_size if self.drop_last else n
         for i in range(0, stop, self.batch_size):
-            j = idx[i: i + self.batch_size]
-            if not self.shuffle:
-                sl = slice(i, i + self.batch_size)
-                yield (self.x[sl], None if self.y is None else self.y[sl])
-            else:
-                yield (self.x[j], None if self.y is None else self.y[j])
+            yield self.batch(idx[i: i + self.batch_size] if self.shuffle else slice(i, i + self.batch_size))
 
     def state_dict(self) -> dict:
+        """``{"epoch", "seed"}``: what fixes the next epoch's order."""
         return {"epoch": self.epoch, "seed": self.seed}
 
     def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict`."""
         self.epoch = int(state["epoch"])
         self.seed = state["seed"]
 
