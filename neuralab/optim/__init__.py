@@ -11,18 +11,19 @@
 >>> opt = neuralab.optim.Adam(model.parameters(), lr=1e-3)
 >>> loss = model(x).mean(); loss.backward(); opt.step(); opt.zero_grad()
 """
-from . import transforms
+from . import lr_scheduler, transforms
 from .aliases import SGD, AdaGrad, Adam, AdamW, Momentum, Nesterov, RMSProp
 from .clip import clip_grad_norm, clip_grad_value
 from .lbfgs import LBFGS
 from .optimizer import ApplyUpdates, Optimizer
 from .schedules import (
-    CosineAnnealingLR, ExponentialLR, Scheduler, StepLR, WarmupLR, constant, cosine_decay, exponential_decay,
-    linear_warmup, step_decay,
+    CosineAnnealingLR, ExponentialLR, ReduceLROnPlateau, Scheduler, StepLR, WarmupLR, constant, cosine_decay,
+    exponential_decay, linear_warmup, step_decay,
 )
 
 __all__ = [
     "LBFGS", "SGD", "AdaGrad", "Adam", "AdamW", "ApplyUpdates", "CosineAnnealingLR", "ExponentialLR", "Momentum",
-    "Nesterov", "Optimizer", "RMSProp", "Scheduler", "StepLR", "WarmupLR", "clip_grad_norm", "clip_grad_value",
-    "constant", "cosine_decay", "exponential_decay", "linear_warmup", "step_decay", "transforms",
+    "Nesterov", "Optimizer", "RMSProp", "ReduceLROnPlateau", "Scheduler", "StepLR", "WarmupLR", "clip_grad_norm",
+    "clip_grad_value", "constant", "cosine_decay", "exponential_decay", "linear_warmup", "lr_scheduler", "step_decay",
+    "transforms",
 ]

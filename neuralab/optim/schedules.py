@@ -27,8 +27,8 @@ import math
 from .optimizer import check_range
 
 __all__ = [
-    "CosineAnnealingLR", "ExponentialLR", "Scheduler", "StepLR", "WarmupLR", "constant", "cosine_decay",
-    "exponential_decay", "linear_warmup", "step_decay",
+    "CosineAnnealingLR", "ExponentialLR", "ReduceLROnPlateau", "Scheduler", "StepLR", "WarmupLR", "constant",
+    "cosine_decay", "exponential_decay", "linear_warmup", "step_decay",
 ]
 
 
@@ -220,3 +220,102 @@ class WarmupLR(Scheduler):
             self.after.base_lrs = list(a["base_lrs"])
             self.after._fns = [self.after._make(i, b) for i, b in enumerate(self.after.base_lrs)]
         super().load_state_dict(state)
+
+
+class ReduceLROnPlateau:
+    """Multiply the learning rate by ``factor`` when a metric has stopped improving (PyTorch's rule).
+
+    Call ``step(metric)`` once per epoch with the monitored value (``Trainer``
+    passes ``logs[monitor]``, by default ``"val_loss"``, falling back to
+    ``"loss"`` without validation). With ``mode="min"`` a value ``a`` improves
+    on the best ``b`` when ``a < b·(1 − threshold)`` (``threshold_mode="rel"``)
+    or ``a < b − threshold`` (``"abs"``); ``"max"`` mirrors it. After more than
+    ``patience`` epochs without improvement every group's ``lr`` becomes
+    ``max(lr·factor, min_lr)`` (changes smaller than ``eps`` are skipped), then
+    ``cooldown`` epochs pass before bad epochs count again.
+
+    >>> import neuralab as nl
+    >>> from neuralab.optim import SGD
+    >>> opt = SGD([nl.tensor([1.0], requires_grad=True)], lr=1.0)
+    >>> sched = ReduceLROnPlateau(opt, factor=0.5, patience=1)
+    >>> for val_loss in [3.0, 2.0, 2.0, 2.0, 2.0]:
+    ...     sched.step(val_loss)
+    >>> sched.get_lr()
+    [0.5]
+    """
+
+    def __init__(self, optimizer, mode="min", factor=0.1, patience=10, threshold=1e-4, threshold_mode="rel",
+                 cooldown=0, min_lr=0.0, eps=1e-8, monitor="val_loss"):
+        name = "ReduceLROnPlateau"
+        if mode not in ("min", "max"):
+            raise ValueError(f"{name}: mode must be 'min' or 'max', got {mode!r}")
+        if threshold_mode not in ("rel", "abs"):
+            raise ValueError(f"{name}: threshold_mode must be 'rel' or 'abs', got {threshold_mode!r}")
+        check_range(name, "factor", factor, lo=0.0, hi=1.0, lo_open=True)
+        for arg, v in (("patience", patience), ("cooldown", cooldown)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise ValueError(f"{name}: {arg} must be a non-negative integer, got {v!r}")
+        check_range(name, "threshold", threshold)
+        check_range(name, "eps", eps)
+        groups = optimizer.param_groups
+        mins = list(min_lr) if isinstance(min_lr, (list, tuple)) else [min_lr] * len(groups)
+        if len(mins) != len(groups):
+            raise ValueError(f"{name}: min_lr has {len(mins)} entries for {len(groups)} parameter groups")
+        for i, g in enumerate(groups):
+            if callable(g["lr"]):
+                raise ValueError(f"{name}: group {i} has a schedule function as lr; use a number")
+        self.optimizer, self.mode, self.factor, self.patience = optimizer, mode, float(factor), patience
+        self.threshold, self.threshold_mode, self.cooldown = float(threshold), threshold_mode, cooldown
+        self.min_lrs, self.eps, self.monitor = [float(m) for m in mins], float(eps), monitor
+        self.best = math.inf if mode == "min" else -math.inf
+        self.num_bad_epochs = 0
+        self.cooldown_counter = 0
+        self.t = 0
+
+    def _better(self, a: float) -> bool:
+        b, th = self.best, self.threshold
+        if self.mode == "min":
+            return a < (b * (1.0 - th) if self.threshold_mode == "rel" else b - th)
+        return a > (b * (1.0 + th) if self.threshold_mode == "rel" else b + th)
+
+    def step(self, metric) -> None:
+        """Record one epoch's ``metric`` and lower the learning rates if it has plateaued."""
+        try:
+            a = float(metric)
+        except (TypeError, ValueError):
+            raise TypeError(f"ReduceLROnPlateau.step: needs the monitored metric as a number, got {metric!r}") \
+                from None
+        self.t += 1
+        if self._better(a):
+            self.best, self.num_bad_epochs = a, 0
+        else:
+            self.num_bad_epochs += 1
+        if self.cooldown_counter > 0:
+            self.cooldown_counter -= 1
+            self.num_bad_epochs = 0
+        if self.num_bad_epochs > self.patience:
+            for g, lo in zip(self.optimizer.param_groups, self.min_lrs):
+                new = max(g["lr"] * self.factor, lo)
+                if g["lr"] - new > self.eps:
+                    g["lr"] = new
+            self.cooldown_counter = self.cooldown
+            self.num_bad_epochs = 0
+
+    def get_lr(self) -> list:
+        """The learning rates set now (one per parameter group)."""
+        return [g["lr"] for g in self.optimizer.param_groups]
+
+    def state_dict(self) -> dict:
+        """The counters, the best value and the current learning rates (plain numbers)."""
+        return {"t": self.t, "best": self.best, "num_bad_epochs": self.num_bad_epochs,
+                "cooldown_counter": self.cooldown_counter, "lrs": self.get_lr()}
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore :meth:`state_dict`, learning rates included."""
+        self.t, self.best = int(state["t"]), float(state["best"])
+        self.num_bad_epochs, self.cooldown_counter = int(state["num_bad_epochs"]), int(state["cooldown_counter"])
+        for g, lr in zip(self.optimizer.param_groups, state["lrs"]):
+            g["lr"] = float(lr)
+
+    def __repr__(self):
+        return f"ReduceLROnPlateau(t={self.t}, best={self.best}, lr={self.get_lr()})"
