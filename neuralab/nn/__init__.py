@@ -9,18 +9,20 @@ and initializers.
 >>> list(model.state_dict())
 ['0.weight', '0.bias', '2.weight', '2.bias']
 """
-from . import init
+from . import functional, init, utils
 from .layers import (
     ELU, SELU, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Ensemble, Flatten, FullyConnected, LeakyReLU, Linear,
     LogSoftmax, MaxPool2D, Maxout, PReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh, get_activation,
 )
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import (
     Buffer, Lambda, LoadResult, Module, ModuleList, Parameter, Sequential, StateDictError, functional_call,
 )
 
 __all__ = [
-    "AvgPool2D", "BatchNorm", "Buffer", "Conv2D", "Dense", "Dropout", "ELU", "Ensemble", "Flatten", "FullyConnected",
+    "AvgPool2D", "BCELoss", "BCEWithLogitsLoss", "BatchNorm", "Buffer", "CrossEntropyLoss", "MSELoss", "NLLLoss",
+    "Conv2D", "Dense", "Dropout", "ELU", "Ensemble", "Flatten", "FullyConnected",
     "Lambda", "LeakyReLU", "Linear", "LoadResult", "LogSoftmax", "MaxPool2D", "Maxout", "Module", "ModuleList",
     "PReLU", "Parameter", "ReLU", "SELU", "Sequential", "Sigmoid", "Softmax", "Softplus", "StateDictError", "Tanh",
-    "functional_call", "get_activation", "init",
+    "functional", "functional_call", "get_activation", "init", "utils",
 ]
