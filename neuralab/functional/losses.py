@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.errors import DTypeError, ShapeError
-from .._core.op import broadcast_shapes, fmt_shape
+from .._core.errors import DTypeError, LabelError, ShapeError
+from .._core.op import Op, Spec, broadcast_shapes, fmt_shape
 from .._core.tensor import Tensor
 from ..ops import elementwise as E, reduce as R, shape as S
 from .activations import log_softmax, softplus
@@ -28,18 +28,26 @@ def _t(x):
 
 
 def _pair(name, pred, target):
-    """Tensors for (pred, target); the target must not broadcast the prediction to a larger shape.
+    """Tensors for (pred, target), which must have the same shape (unknown dimensions aside).
 
-    (pred (N, 1) against target (N,) would silently give an (N, N) loss.)
+    Broadcasting is refused both ways: pred (N, 1) against target (N,) would
+    silently give an (N, N) loss, and pred (N, 10) against integer class labels
+    reshaped to (N, 1) would compare every output with the label (TF's losses
+    and PyTorch's warning agree: the shapes must match).
     """
     pred = _t(pred)
     if not isinstance(target, Tensor):
         target = Tensor(np.asarray(target), dtype=pred.dtype if pred.dtype.kind == "f" else None)
-    ps, ts = tuple(pred.shape), tuple(target.shape)
-    out = broadcast_shapes(name, ps, ts)
-    if len(out) != len(ps) or any(a is not None and b is not None and a != b for a, b in zip(out, ps)):
+    ps, ts = pred.shape, target.shape
+    if ps is not None and ts is not None and (len(ps) != len(ts) or any(
+            a is not None and b is not None and a != b for a, b in zip(ps, ts))):
+        out = broadcast_shapes(name, ps, ts)
+        hint = ""
+        if len(ps) == len(ts) >= 1 and ts[-1] == 1 and ps[-1] not in (1, None):
+            hint = ("; class labels need a classification loss (softmax_cross_entropy) or one-hot targets "
+                    "shaped like the prediction")
         raise ShapeError(f"{name}: target of shape {fmt_shape(ts)} does not match the prediction's shape "
-                         f"{fmt_shape(ps)} (it would broadcast the loss to {fmt_shape(out)})")
+                         f"{fmt_shape(ps)} (it would broadcast the loss to {fmt_shape(out)}){hint}")
     return pred, target
 
 
@@ -95,13 +103,93 @@ def binary_cross_entropy_with_logits(logits, target, reduction="mean"):
     return _reduce("binary_cross_entropy_with_logits", E.subtract(softplus(x), E.multiply(x, t)), reduction)
 
 
-def _check_labels(name, labels, depth):
-    if labels.dtype.kind not in "iu":
-        raise DTypeError(f"{name}: integer class labels expected, got {labels.dtype}")
-    if labels.data is not None and labels.size:
-        lo, hi = int(labels.data.min()), int(labels.data.max())
-        if lo < 0 or hi >= depth:
-            raise ValueError(f"{name}: labels must lie in [0, {depth}), got values from {lo} to {hi}")
+def _label_message(loss, labels, depth):
+    """Name the first bad label, its position and the valid range (only run when a label is bad)."""
+    flat = labels.reshape(-1)
+    pos = int(((flat < 0) | (flat >= depth)).argmax())
+    v = int(flat[pos])
+    where = f"at position {pos}" if labels.ndim == 1 else f"at index {np.unravel_index(pos, labels.shape)}"
+    hint = ""
+    if v <= np.iinfo(np.int32).min:
+        hint = " (a NaN or infinite label cast to an integer gives this value)"
+    return (f"{loss}: label {v} {where} is outside the valid range [0, {depth}) of the {depth} classes{hint}; "
+            "labels must be class indices 0 .. classes - 1")
+
+
+def _fit_error(loss, lp_shape, ax, shape, dtype):
+    if dtype.kind not in "iu":
+        return DTypeError(f"{loss}: integer class labels expected, got {dtype}")
+    expect = tuple(lp_shape[:ax]) + tuple(lp_shape[ax + 1:])
+    return ShapeError(f"{loss}: labels of shape {fmt_shape(shape)} do not fit log-probabilities of shape "
+                      f"{fmt_shape(lp_shape)} with classes on axis {ax} (expected {fmt_shape(expect)})")
+
+
+class LabelNll(Op):
+    """``loss_i = -lp_i[y_i]``: the log-probability of each integer label, negated (one primitive).
+
+    It exists to check the labels where every mode computes them: eager calls,
+    graph runs (``nl.run``), compiled steps (the Trainer's default) and
+    compat.v1's ``sparse_softmax_cross_entropy_with_logits`` all run this
+    ``forward``, which raises :class:`~neuralab.LabelError` when a label lies
+    outside ``[0, classes)`` (one vectorized min and max per batch). Picking
+    with ``take_along_axis`` also never touches the other classes, so a -inf
+    there cannot turn the loss into NaN. The gradient with respect to ``lp``
+    is ``-one_hot(y) * g`` (linear in ``g``, so double backward is exact);
+    labels get none.
+    """
+
+    nin = 2
+    nondiff_inputs = (1,)
+
+    def forward(self, xp, lp, labels):
+        ax, depth = self.axis, lp.shape[self.axis]
+        if labels.dtype.kind not in "iu" or labels.shape != lp.shape[:ax] + lp.shape[ax + 1:]:
+            raise _fit_error(self.loss, lp.shape, ax, labels.shape, labels.dtype)
+        if labels.size and (labels.min() < 0 or labels.max() >= depth):
+            raise LabelError(_label_message(self.loss, labels, depth))
+        picked = xp.take_along_axis(lp, xp.expand_dims(labels, ax), axis=ax)
+        return (xp.negative(xp.squeeze(picked, axis=ax)),)
+
+    def infer(self, lp, labels):
+        ax = self.axis
+        if lp.shape is None or labels.shape is None:
+            raise ShapeError(f"{self.loss}: the ranks of the log-probabilities and the labels must be known")
+        expect = lp.shape[:ax] + lp.shape[ax + 1:]
+        if labels.dtype.kind not in "iu" or len(labels.shape) != len(expect) or any(
+                a is not None and b is not None and a != b for a, b in zip(labels.shape, expect)):
+            raise _fit_error(self.loss, lp.shape, ax, labels.shape, labels.dtype)
+        return (Spec(tuple(a if a is not None else b for a, b in zip(expect, labels.shape)), lp.dtype),)
+
+    def backward(self, grads):
+        (g,) = grads
+        lp, labels = self.inputs
+        nd, ax = lp.ndim, self.axis
+        mask = S.one_hot(labels, lp.shape[ax], dtype=lp.dtype)
+        if ax != nd - 1:
+            mask = S.transpose(mask, tuple(range(ax)) + (nd - 1,) + tuple(range(ax, nd - 1)))
+        return (E.negative(E.multiply(mask, S.expand_dims(g, ax))), None)
+
+
+def label_nll(log_probs, labels, axis=-1, loss="label_nll"):
+    """Per-example ``-log_probs[..., y, ...]`` for integer ``labels`` (classes on ``axis``), checking the labels.
+
+    ``loss`` names the caller in error messages. A label outside
+    ``[0, classes)`` raises :class:`~neuralab.LabelError` in every mode.
+
+    >>> label_nll(nl.log(nl.tensor([[0.25, 0.75]])), nl.tensor([1])).numpy().round(4)
+    array([0.2877], dtype=float32)
+    """
+    lp = _t(log_probs)
+    labels = labels if isinstance(labels, Tensor) else Tensor(np.asarray(labels))
+    if lp.shape is None or lp.ndim == 0:
+        raise ShapeError(f"{loss}: log-probabilities must have a class axis, got shape {fmt_shape(lp.shape)}")
+    nd = lp.ndim
+    if not -nd <= axis < nd:
+        raise ShapeError(f"{loss}: axis {axis} is out of range for log-probabilities of shape {fmt_shape(lp.shape)}")
+    ax = axis % nd
+    if lp.shape[ax] is None:
+        raise ShapeError(f"{loss}: the number of classes (axis {axis} of shape {fmt_shape(lp.shape)}) must be known")
+    return LabelNll.apply(lp, labels, axis=ax, loss=loss)
 
 
 def nll(log_probs, labels, axis=-1, reduction="mean"):
@@ -109,31 +197,13 @@ def nll(log_probs, labels, axis=-1, reduction="mean"):
 
     ``log_probs`` has classes along ``axis`` (e.g. the output of
     :func:`log_softmax`, shape (N, C)); ``labels`` holds class indices (shape
-    (N,)). The entry is selected with ``where(one_hot, log_probs, 0)``, so a
-    -inf in another class never turns the loss into NaN.
+    (N,)). A label outside ``[0, C)`` raises :class:`~neuralab.LabelError`
+    (eagerly, in graphs and in compiled steps alike; see :class:`LabelNll`).
 
-    >>> nll(nl.log(nl.tensor([[0.5, 0.5], [0.9, 0.1]])), nl.tensor([0, 0]))   # 0.3992
+    >>> nll(nl.log(nl.tensor([[0.5, 0.5], [0.9, 0.1]])), nl.tensor([0, 0])).numpy().round(4)
+    np.float32(0.3992)
     """
-    lp = _t(log_probs)
-    labels = labels if isinstance(labels, Tensor) else Tensor(np.asarray(labels))
-    nd = lp.ndim
-    if nd == 0:
-        raise ShapeError("nll: log-probabilities must have a class axis, got a scalar")
-    ax = axis % nd
-    c = lp.shape[ax]
-    if c is None:
-        raise ShapeError(f"nll: the number of classes (axis {axis} of shape {fmt_shape(lp.shape)}) must be known")
-    _check_labels("nll", labels, c)
-    expect = tuple(d for i, d in enumerate(lp.shape) if i != ax)
-    if len(labels.shape) != len(expect) or any(a is not None and b is not None and a != b
-                                               for a, b in zip(labels.shape, expect)):
-        raise ShapeError(f"nll: labels of shape {fmt_shape(labels.shape)} do not fit log-probabilities of "
-                         f"shape {fmt_shape(lp.shape)} with classes on axis {axis} (expected {fmt_shape(expect)})")
-    mask = S.one_hot(labels, c, dtype=np.bool_)
-    if ax != nd - 1:
-        mask = S.transpose(mask, tuple(range(ax)) + (nd - 1,) + tuple(range(ax, nd - 1)))
-    picked = R.sum(E.where(mask, lp, 0), axis=ax)
-    return _reduce("nll", E.negative(picked), reduction)
+    return _reduce("nll", label_nll(log_probs, labels, axis=axis, loss="nll"), reduction)
 
 
 def softmax_cross_entropy(logits, target, axis=-1, reduction="mean"):
@@ -159,7 +229,8 @@ def softmax_cross_entropy(logits, target, axis=-1, reduction="mean"):
             raise ShapeError(f"softmax_cross_entropy: integer target of shape {fmt_shape(target.shape)} has as "
                              f"many axes as the logits {fmt_shape(x.shape)}; integer targets are class labels "
                              "(one axis fewer), pass one-hot targets as floats")
-        return nll(lsm, target, axis=axis, reduction=reduction)
+        return _reduce("softmax_cross_entropy", label_nll(lsm, target, axis=axis, loss="softmax_cross_entropy"),
+                       reduction)
     if target.dtype.kind != "f":
         raise DTypeError(f"softmax_cross_entropy: target must be floating (one-hot/probabilities) or integer "
                          f"labels, got {target.dtype}")

@@ -482,6 +482,10 @@ class BatchNorm(Module):
                 raise ShapeError(f"BatchNorm(num_features={self.num_features}): input of shape {fmt_shape(shape)} "
                                  f"has {c} features along axis {self.axis}")
         flag = self.training if training is None else training
+        if flag is True and shape is not None and all(d is not None for d in shape) \
+                and int(np.prod(shape)) == shape[self.axis]:  # one value per feature: variance 0, output beta
+            raise ShapeError(f"BatchNorm: training needs more than one value per feature for batch statistics, got "
+                             f"an input of shape {fmt_shape(shape)}; use a batch of 2 or more, or eval mode")
         return batch_norm(x, self.gamma, self.beta, self.running_mean, self.running_var, training=flag,
                           momentum=self.momentum, eps=self.eps, axis=self.axis)
 

@@ -1,8 +1,13 @@
-"""Training: the explicit step, ``fit``/``evaluate``/``predict``, callbacks, TensorBoard."""
+"""Training: the explicit step, ``fit``/``evaluate``/``predict``, callbacks, TensorBoard.
+
+``TensorBoard`` imports tensorboardX (an optional extra) only when one is created.
+"""
 from .callbacks import (
     Callback, Checkpoint, EarlyStopping, EpochLogger, History, LRScheduler, NaNGuard, NonFiniteError, ProgressBar,
 )
-from .loop import LOSSES, Trainer, accuracy, fit, make_optimizer
+from .loop import LOSSES, METRICS, Trainer, accuracy, current_lr, fit, make_optimizer
+from .tensorboard import TensorBoard
 
-__all__ = ["Callback", "Checkpoint", "EarlyStopping", "EpochLogger", "History", "LOSSES", "LRScheduler", "NaNGuard",
-           "NonFiniteError", "ProgressBar", "Trainer", "accuracy", "fit", "make_optimizer"]
+__all__ = ["Callback", "Checkpoint", "EarlyStopping", "EpochLogger", "History", "LOSSES", "LRScheduler", "METRICS",
+           "NaNGuard", "NonFiniteError", "ProgressBar", "TensorBoard", "Trainer", "accuracy", "current_lr", "fit",
+           "make_optimizer"]

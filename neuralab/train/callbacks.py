@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 import os
 import sys
+import time
+import warnings
 
 
 class Callback:
@@ -64,33 +66,93 @@ class EpochLogger(Callback):
 
 
 class ProgressBar(Callback):
-    """A tqdm bar over the batches of each epoch (only when tqdm is installed)."""
+    """Progress within each epoch: a tqdm bar on a terminal, a plain periodic line otherwise.
 
-    def __init__(self):
-        try:
-            from tqdm import tqdm  # optional
-        except ImportError:
-            tqdm = None
-        self._tqdm = tqdm
+    On a TTY (and with tqdm installed) a bar over the epoch's batches is drawn
+    on stderr. When stderr is piped (CI logs, ``| tee``) a line such as
+    ``epoch 2/10: 120/430 steps (28%), 35.2 steps/s, ETA 8.8s`` is printed at
+    most every ``interval`` seconds, so short epochs print nothing extra.
+    ``mode`` forces ``"bar"`` or ``"lines"`` (default ``"auto"``).
+    """
+
+    def __init__(self, interval: float = 10.0, file=None, mode: str = "auto"):
+        if mode not in ("auto", "bar", "lines"):
+            raise ValueError(f"ProgressBar: mode must be 'auto', 'bar' or 'lines', got {mode!r}")
+        self.interval, self.file, self.mode = float(interval), file, mode
+        self._tqdm = None
+        if mode != "lines":
+            try:
+                from tqdm import tqdm  # optional
+            except ImportError:
+                tqdm = None
+            self._tqdm = tqdm
         self._bar = None
+        self._t0 = self._last = 0.0
+        self._done = 0
+        self._end = None
 
     @property
     def available(self) -> bool:
+        """Whether a tqdm bar can be drawn (else periodic lines are printed)."""
         return self._tqdm is not None
 
+    def _out(self):
+        return self.file or sys.stderr
+
+    def _use_bar(self) -> bool:
+        if self._tqdm is None:
+            return False
+        if self.mode == "bar":
+            return True
+        isatty = getattr(self._out(), "isatty", None)
+        return bool(isatty and isatty())
+
+    def on_train_begin(self, trainer):
+        self._end = None
+
     def on_epoch_begin(self, trainer, epoch):
-        if self._tqdm is not None:
-            self._bar = self._tqdm(total=trainer.steps_per_epoch, desc=f"epoch {epoch + 1}", leave=False,
-                                   file=sys.stderr, disable=not sys.stderr.isatty())
+        self._t0 = self._last = time.perf_counter()
+        self._done = 0
+        self._epoch = epoch
+        if self._use_bar():
+            self._bar = self._tqdm(total=trainer.steps_per_epoch or None, desc=f"epoch {epoch + 1}", leave=False,
+                                   file=self._out())
 
     def on_batch_end(self, trainer, step, logs):
+        self._done += 1
         if self._bar is not None:
             self._bar.update(1)
+            return
+        now = time.perf_counter()
+        if now - self._last < self.interval:
+            return
+        self._last = now
+        rate = self._done / max(now - self._t0, 1e-9)
+        total = trainer.steps_per_epoch
+        if total:
+            left = max(total - trainer.batch_in_epoch, 0) / rate
+            where = f"{trainer.batch_in_epoch}/{total} steps ({100 * trainer.batch_in_epoch // total}%)"
+            eta = f", ETA {_fmt_seconds(left)}"
+        else:
+            where, eta = f"{trainer.batch_in_epoch} steps", ""
+        loss = logs.get("loss")
+        print(f"epoch {self._epoch + 1}: {where}, {rate:.1f} steps/s{eta}"
+              + (f", loss {loss:.4f}" if isinstance(loss, float) else ""), file=self._out(), flush=True)
 
     def on_epoch_end(self, trainer, epoch, logs):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+    def on_train_end(self, trainer, logs):
+        self.on_epoch_end(trainer, None, logs)
+
+
+def _fmt_seconds(s: float) -> str:
+    if s < 60:
+        return f"{s:.1f}s"
+    m, sec = divmod(int(round(s)), 60)
+    return f"{m}m{sec:02d}s" if m < 60 else f"{m // 60}h{m % 60:02d}m"
 
 
 class EarlyStopping(Callback):
@@ -131,7 +193,11 @@ class EarlyStopping(Callback):
 
 
 class LRScheduler(Callback):
-    """Step a ``neuralab.optim`` schedule once per epoch (or per batch with ``per_batch=True``)."""
+    """Step a ``neuralab.optim`` schedule once per epoch (or per batch with ``per_batch=True``).
+
+    A :class:`~neuralab.optim.ReduceLROnPlateau` is stepped with the epoch's
+    ``logs[schedule.monitor]`` (``"loss"`` when that is not logged).
+    """
 
     def __init__(self, schedule, per_batch: bool = False):
         self.schedule, self.per_batch = schedule, per_batch
@@ -141,9 +207,14 @@ class LRScheduler(Callback):
             self.schedule.step()
 
     def on_epoch_end(self, trainer, epoch, logs):
+        from ..optim.schedules import ReduceLROnPlateau
+
         lr = self.schedule.get_lr()
         logs["lr"] = float(lr[0] if isinstance(lr, list) else lr)
-        if not self.per_batch:
+        if isinstance(self.schedule, ReduceLROnPlateau):
+            key = self.schedule.monitor if self.schedule.monitor in logs else "loss"
+            self.schedule.step(logs[key])
+        elif not self.per_batch:
             self.schedule.step()
 
 
@@ -174,25 +245,87 @@ class Checkpoint(Callback):
     The file ``directory/last.safetensors`` (safetensors, see :mod:`neuralab.io`)
     holds the model, the optimizer, the schedule, the counters and the RNG state,
     and is replaced atomically at each save, so ``fit(..., resume_from=path)``
-    continues bit for bit from the newest state.
+    continues bit for bit from the newest state. The ``keep`` newest saves are
+    kept (``last.safetensors``, ``last.1.safetensors``, ...), so a corrupt
+    ``last`` has a fallback that resuming uses (with a warning). ``best``
+    names a logged metric (e.g. ``"val_loss"``; ``mode`` "min"/"max"/"auto")
+    whose best epoch is also saved as ``best.safetensors``.
+
+    The folder is checked before training starts (it must be a writable folder
+    with room for a checkpoint: :func:`neuralab.io.check_dir`). A state whose
+    parameters hold NaN or Inf is never written over a good checkpoint: the
+    save is skipped with a warning.
     """
 
-    def __init__(self, directory, every: int = 1, every_steps: int | None = None):
+    def __init__(self, directory, every: int = 1, every_steps: int | None = None, keep: int = 2,
+                 best: str | None = None, mode: str = "auto"):
+        if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
+            raise ValueError(f"Checkpoint: keep must be an integer >= 1, got {keep!r}")
+        if mode not in ("auto", "min", "max"):
+            raise ValueError(f"Checkpoint: mode must be 'auto', 'min' or 'max', got {mode!r}")
         self.directory = os.fspath(directory)
-        self.every, self.every_steps = every, every_steps
+        self.every, self.every_steps, self.keep = every, every_steps, keep
+        self.best, self.mode = best, (mode if mode != "auto" else ("max" if best and "acc" in best else "min"))
+        self.best_value = None
         self.saved: list[str] = []
+        self.skipped: list[int] = []
 
-    def _save(self, trainer):
+    @property
+    def path(self) -> str:
+        """``directory/last.safetensors``: the newest checkpoint."""
+        return os.path.join(self.directory, "last.safetensors")
+
+    def on_train_begin(self, trainer):
+        from ..io import check_dir
+
+        check_dir(self.directory, need_bytes=_state_bytes(trainer) * (2 if self.best else 1))
+
+    def save(self, trainer, path=None, keep=None):
+        """Write the trainer's state now (to ``last.safetensors`` unless ``path``); returns the path or None.
+
+        None means the save was skipped because a parameter holds NaN or Inf.
+        """
+        bad = _nonfinite_parameter(trainer)
+        if bad is not None:
+            self.skipped.append(trainer.global_step)
+            warnings.warn(f"Checkpoint: not saving at step {trainer.global_step}: parameter {bad} holds NaN or Inf; "
+                          f"{self.path} keeps the last good state", RuntimeWarning, stacklevel=2)
+            return None
+        path = path or self.path
         os.makedirs(self.directory, exist_ok=True)
-        path = os.path.join(self.directory, "last.safetensors")
-        trainer.save_checkpoint(path)
+        trainer.save_checkpoint(path, keep=self.keep if keep is None else keep)
         self.saved.append(path)
         return path
 
+    _save = save
+
     def on_batch_end(self, trainer, step, logs):
         if self.every_steps and step % self.every_steps == 0:
-            self._save(trainer)
+            self.save(trainer)
 
     def on_epoch_end(self, trainer, epoch, logs):
         if self.every and (epoch + 1) % self.every == 0:
-            self._save(trainer)
+            self.save(trainer)
+        if self.best and self.best in logs:
+            v = float(logs[self.best])
+            better = self.best_value is None or (v < self.best_value if self.mode == "min" else v > self.best_value)
+            if better and math.isfinite(v) and self.save(trainer, os.path.join(self.directory, "best.safetensors"),
+                                                         keep=1):
+                self.best_value = v
+
+
+def _state_bytes(trainer) -> int:
+    """About the size of a checkpoint of ``trainer``: parameters and buffers, times the optimizer's slots."""
+    model = sum(int(getattr(t, "nbytes", 0) or 0) for t in trainer.model.state_dict().values())
+    slots = len(getattr(trainer.optimizer, "slots", ()) or ())
+    return model * (1 + slots) + (1 << 16)
+
+
+def _nonfinite_parameter(trainer):
+    import numpy as np
+
+    for name, p in trainer.model.named_parameters():
+        d = p.data
+        if d is not None and d.dtype.kind == "f" and not np.isfinite(d).all():
+            return name
+    return None

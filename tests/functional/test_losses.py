@@ -229,7 +229,7 @@ def test_penalties_in_graph_mode():
 def test_errors_name_the_loss_and_the_shapes():
     with pytest.raises(nl.ShapeError, match=r"mse.*\(8,\).*\(8, 1\)"):
         L.mse(nl.tensor(np.zeros((8, 1))), nl.tensor(np.zeros(8)))  # would silently broadcast to (8, 8)
-    with pytest.raises(ValueError, match=r"labels must lie in \[0, 5\)"):
+    with pytest.raises(nl.LabelError, match=r"label 5 at position 0 is outside the valid range \[0, 5\)"):
         L.softmax_cross_entropy(nl.tensor(LOGITS), nl.tensor(np.full(N, 5)))
     with pytest.raises(nl.ShapeError, match="nll: labels of shape"):
         L.nll(nl.tensor(LOGITS), nl.tensor(np.zeros(3, dtype=np.int64)))
