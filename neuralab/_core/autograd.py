@@ -146,19 +146,21 @@ def _sweep(ys, grad_ys, xs, create_graph):
     return leaf_grads, captured
 
 
-def _unknown_rank(t) -> bool:
-    return t is not None and t.data is None and t._spec.shape is None
+def _unknown(t) -> bool:
+    """A symbolic tensor whose rank or some size is unknown at build time."""
+    return t is not None and t.data is None and (t._spec.shape is None or None in t._spec.shape)
 
 
 def _backward(op, gys):
-    """``op.backward(gys)``; for symbolic inputs of unknown rank whose rule needs the rank, a late gradient.
+    """``op.backward(gys)``; a late gradient where the rule needs a rank or size unknown at build time.
 
     A rule that branches on ranks (matmul of vectors vs matrices, transposes)
-    cannot be written down before the ranks are known. Such a gradient becomes
-    one :class:`LateGradient` node, which runs the same rule on the arrays when
-    the graph runs: every op's gradient works on placeholders of unknown rank.
+    or needs a size (the split points of a concatenation) cannot be written
+    down before they are known. Such a gradient becomes one
+    :class:`LateGradient` node, which runs the same rule on the arrays when the
+    graph runs: every op's gradient works on placeholders of unknown shape.
     """
-    if not any(_unknown_rank(t) for t in op.inputs) and not any(_unknown_rank(g) for g in gys):
+    if not any(_unknown(t) for t in op.inputs) and not any(_unknown(g) for g in gys):
         return op.backward(gys)
     try:
         return op.backward(gys)

@@ -378,7 +378,10 @@ class Plan:
         self.reads = tuple(reads)
         #: state the plan writes without reading it first
         self.writes = tuple(k for k in writes if k not in reads)
-        self.state = self.reads + self.writes
+        # holders first: a fresh holder state is shaped after the variables' own arrays
+        both = self.reads + self.writes
+        self.state = tuple(k for k in both if not isinstance(k, Tensor)) + tuple(k for k in both
+                                                                                 if isinstance(k, Tensor))
 
     def _build(self, order, fed):
         names = {}  # id(tensor) -> local name

@@ -23,10 +23,13 @@ def test_nothing_runs_until_session_run():
     x = tf.placeholder(tf.float32, [None, 3])
     w = tf.Variable(tf.random_normal([3, 2]), name="W")
     y = tf.matmul(x, w) * 2.0 + tf.constant(1.0)
-    assert y.is_symbolic and y.shape == (None, 2)
-    assert np.all(w.numpy() == 0)  # allocated, not initialized
+    assert isinstance(y, tf.Tensor) and y.shape == (None, 2) and y.shape.as_list() == [None, 2]
+    with pytest.raises(TypeError, match="bool"):
+        bool(y)  # no value yet
+    with pytest.raises(TypeError, match="only iterable when eager"):
+        iter(y)
     expr = tf.reduce_sum(tf.square(w))  # only variables and constants: still a graph node
-    assert expr.is_symbolic
+    assert isinstance(expr, tf.Tensor) and expr.op.type == "Sum"
     with tf.Session() as sess:
         sess.run(tf.global_variables_initializer())
         wv = sess.run(w)
@@ -611,7 +614,11 @@ def test_names_follow_scopes():
         y = tf.add(w, 1.0)
     assert w.name == "layer1/weight1:0"
     assert y.op.name.startswith("layer1/")
-    assert tf.get_default_graph().get_tensor_by_name("layer1/weight1:0") is w._read
+    assert tf.get_default_graph().get_tensor_by_name("layer1/weight1:0") is w
+    assert y.name == "layer1/Add:0" and tf.get_default_graph().get_tensor_by_name("layer1/Add:0") is y
+    assert tf.get_default_graph().get_operation_by_name("layer1/Add") is y.op and y.op.type == "Add"
+    assert str(y) == 'Tensor("layer1/Add:0", shape=(2,), dtype=float32)'
+    assert w.op.type == "VariableV2" and [o.name for o in y.op.inputs][0] == "layer1/weight1/read:0"
     assert w.get_shape().as_list() == [2]
     x = tf.placeholder(tf.float32, [None, 784])
     assert x.get_shape().as_list() == [None, 784]

@@ -17,25 +17,30 @@ unchanged with ``python -m neuralab.compat.v1.runner script.py`` (it maps
 from __future__ import annotations
 
 import sys as _sys
-import types as _types
+import types as _pytypes
 
 from . import contrib, errors, examples, layers, losses, nn, summary, train
 from ._dtypes import (
     DType, as_dtype, bool, double, float16, float32, float64, half, int8, int16, int32, int64, string, uint8, uint16,
 )
+from ._types import (
+    Dimension, Graph, Operation, Tensor, TensorShape, dimension_value, executing_eagerly, get_default_graph,
+)
 from .array_ops import (
-    ConfigProto, GPUOptions, Graph, RunMetadata, RunOptions, abs, add, add_n, argmax, argmin, cast, clip_by_value,
-    concat, constant, control_dependencies, device, div, divide, equal, exp, expand_dims, fill, get_default_graph,
-    gradients, greater, greater_equal, group, identity, less, less_equal, linspace, log, log1p, logical_and,
-    logical_not, logical_or, matmul, maximum, minimum, mul, multiply, name_scope, neg, negative, no_op, not_equal,
-    one_hot, ones, ones_like, pack, pad, placeholder, placeholder_with_default, pow, random_normal, random_uniform,
-    range_ as range, rank, reciprocal, reduce_logsumexp, reduce_max, reduce_mean, reduce_min, reduce_sum,
-    reset_default_graph, reshape, rsqrt, set_random_seed, shape, sigmoid, sign, size, split, sqrt, square,
-    squared_difference, squeeze, stack, stop_gradient, sub, subtract, tanh, to_float, to_int32, to_int64, transpose,
-    truediv, truncated_normal, tuple_ as tuple, unstack, where, zeros, zeros_like,
+    ConfigProto, GPUOptions, RunMetadata, RunOptions, abs, add, add_n, arg_max, arg_min, argmax, argmin, cast, ceil,
+    clip_by_global_norm, clip_by_norm, clip_by_value, concat, constant, control_dependencies, convert_to_tensor, cos,
+    count_nonzero, cumsum, device, div, divide, equal, exp, expand_dims, fill, floor, floordiv, floormod, global_norm,
+    gradients, greater, greater_equal, group, identity, is_finite, is_inf, is_nan, less, less_equal, linspace, log,
+    log1p, logical_and, logical_not, logical_or, logical_xor, matmul, maximum, minimum, mod, multiply, name_scope,
+    negative, no_op, not_equal, one_hot, ones, ones_like, pack, pad, placeholder, placeholder_with_default, pow,
+    random_normal, random_uniform, range_ as range, rank, reciprocal, reduce_all, reduce_any, reduce_logsumexp,
+    reduce_max, reduce_mean, reduce_min, reduce_prod, reduce_sum, reset_default_graph, reshape, reverse, round, rsqrt,
+    set_random_seed, shape, sigmoid, sign, sin, size, slice, split, sqrt, square, squared_difference, squeeze, stack,
+    stop_gradient, subtract, tanh, tile, to_double, to_float, to_int32, to_int64, transpose, truediv,
+    truncated_normal, tuple_ as tuple, unpack, unstack, where, zeros, zeros_like,
 )
 from .missing import NotProvidedError, module_getattr
-from .session import InteractiveSession, Session, TensorShape, get_default_session
+from .session import InteractiveSession, Session, get_default_session
 from .variables import (
     AUTO_REUSE, GraphKeys, Variable, VariableScope, add_to_collection, add_to_collections, all_variables,
     constant_initializer, get_collection, get_collection_ref, get_variable, get_variable_scope, global_variables,
@@ -49,8 +54,7 @@ from .variables import (
 __version__ = "1.15.0"  # the TF 1.x API level these adapters follow
 VERSION = __version__
 
-Tensor = __import__("neuralab")._core.tensor.Tensor
-Operation = __import__("neuralab")._core.op.Op
+newaxis = None
 
 
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
@@ -68,32 +72,10 @@ def assign_sub(ref, value, use_locking=None, name=None):
     return ref.assign_sub(value, name=name)
 
 
-compat = _types.ModuleType("tf.compat", "tf.compat: ``tf.compat.v1`` is this module.")
+compat = _pytypes.ModuleType("tf.compat", "tf.compat: ``tf.compat.v1`` is this module.")
 compat.v1 = _sys.modules[__name__]
 compat.__path__ = []
 
 __getattr__ = module_getattr(__name__, "tf")
 
-__all__ = [
-    "AUTO_REUSE", "ConfigProto", "DType", "GPUOptions", "Graph", "GraphKeys", "InteractiveSession", "NotProvidedError",
-    "Operation", "RunMetadata", "RunOptions", "Session", "Tensor", "TensorShape", "VERSION", "Variable",
-    "VariableScope", "abs", "add", "add_n", "add_to_collection", "add_to_collections", "all_variables", "argmax",
-    "argmin", "as_dtype", "assign", "assign_add", "assign_sub", "bool", "cast", "clip_by_value", "compat", "concat",
-    "constant", "constant_initializer", "contrib", "control_dependencies", "device", "div", "divide", "double", "equal",
-    "errors", "examples", "exp", "expand_dims", "fill", "float16", "float32", "float64", "get_collection",
-    "get_collection_ref", "get_default_graph", "get_default_session", "get_variable", "get_variable_scope",
-    "global_variables", "global_variables_initializer", "glorot_normal_initializer", "glorot_uniform_initializer",
-    "gradients", "greater", "greater_equal", "group", "half", "identity", "initialize_all_variables",
-    "initialize_local_variables", "int16", "int32", "int64", "int8", "layers", "less", "less_equal", "linspace",
-    "local_variables", "local_variables_initializer", "log", "log1p", "logical_and", "logical_not", "logical_or",
-    "losses", "matmul", "maximum", "minimum", "model_variables", "module_getattr", "moving_average_variables", "mul",
-    "multiply", "name_scope", "neg", "negative", "nn", "no_op", "not_equal", "one_hot", "ones", "ones_initializer",
-    "ones_like", "pack", "pad", "placeholder", "placeholder_with_default", "pow", "random_normal",
-    "random_normal_initializer", "random_uniform", "random_uniform_initializer", "range", "rank", "reciprocal",
-    "reduce_logsumexp", "reduce_max", "reduce_mean", "reduce_min", "reduce_sum", "reset_default_graph", "reshape",
-    "rsqrt", "set_random_seed", "shape", "sigmoid", "sign", "size", "split", "sqrt", "square", "squared_difference",
-    "squeeze", "stack", "stop_gradient", "string", "sub", "subtract", "summary", "tanh", "to_float", "to_int32",
-    "to_int64", "train", "trainable_variables", "transpose", "truediv", "truncated_normal",
-    "truncated_normal_initializer", "tuple", "uint16", "uint8", "unstack", "variable_scope", "variables_initializer",
-    "variance_scaling_initializer", "where", "zeros", "zeros_initializer", "zeros_like",
-]
+__all__ = sorted(n for n in list(globals()) if not n.startswith("_") and n not in ("annotations",))

@@ -2,22 +2,21 @@
 
 Everything a TF 1.x program builds is a graph node. neuralab runs an op at once
 when all of its inputs are concrete, so the adapter makes the nodes that have
-no inputs (constants, random draws, variable reads) explicit *source* ops that
-are always recorded: ``tf.random_normal`` draws anew each time it runs, and an
+no inputs (constants, random draws) explicit *source* ops that are always
+recorded: ``tf.random_normal`` draws anew each time it runs. Variables enter
+expressions through their ``<name>/read`` node (:func:`neuralab.read`), so an
 expression over Variables reads their current values at run time.
 """
 from __future__ import annotations
 
-import contextlib
 import threading
-import weakref
 
 import numpy as np
 
 from ..._core import graph as _graph
 from ..._core.op import Op, Spec
 from ..._core.tensor import Tensor
-from . import _dtypes
+from . import _dtypes, _types
 
 #: the seed TF 1.x uses for the graph when only an op seed is given
 DEFAULT_GRAPH_SEED = 87654321
@@ -32,49 +31,26 @@ class _Running(threading.local):
 RUNNING = _Running()
 
 
-class GraphState:
-    """What TF 1.x keeps on a graph and neuralab's Graph does not: seed, variable store, layer names."""
-
-    def __init__(self):
-        self.seed = None
-        self.variables = {}  # op name -> Variable (tf.Variable and tf.get_variable)
-        self.store = {}  # full get_variable name -> Variable
-        self.scope_counts = {}  # (variable scope, default name) -> uses, for "dense", "dense_1", ...
-        self.var_scope = []  # stack of VariableScope
-        self.optimizers = []  # compat optimizers built on this graph (their slot state is per session)
-        self.summary_tags = {}  # summary tag -> uses
+def gstate(g=None) -> _types.Graph:
+    """The adapter's tf.Graph (with its per-graph state) for neuralab graph ``g`` (the default graph when None)."""
+    return _types.graph_of(g)
 
 
-_STATES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+def core_graph(g=None) -> _graph.Graph:
+    """The neuralab Graph of a tf.Graph, a neuralab Graph, or (None) the default graph."""
+    if isinstance(g, _types.Graph):
+        return g._nl
+    return g if g is not None else _graph.get_default_graph()
 
 
-def gstate(g=None) -> GraphState:
-    """The adapter's state for graph ``g`` (the default graph when None)."""
-    g = g if g is not None else _graph.get_default_graph()
-    st = _STATES.get(g)
-    if st is None:
-        st = _STATES[g] = GraphState()
-    return st
-
-
-@contextlib.contextmanager
 def no_control_dependencies(g=None):
-    """Record nodes without the enclosing ``control_dependencies`` (TF's init_scope for variables/slots).
-
-    (neuralab's Graph keeps the stack in ``_control``; a public way to clear it would be cleaner.)
-    """
-    g = g if g is not None else _graph.get_default_graph()
-    saved = g._control
-    g._control = []
-    try:
-        yield g
-    finally:
-        g._control = saved
+    """Record nodes without the enclosing ``control_dependencies`` (variables, slots: neuralab's init_scope)."""
+    return core_graph(g).init_scope()
 
 
 def op_seed(seed=None, g=None):
     """TF 1.x's seed rule: (graph seed, op seed) for a new random op, or None when neither is set."""
-    g = g if g is not None else _graph.get_default_graph()
+    g = core_graph(g)
     gs = gstate(g).seed
     if gs is None and seed is None:
         return None
@@ -97,14 +73,19 @@ class SourceOp(Op):
     nin = 0
     register = False
     differentiable = False
-    tf_type = "NoOp"
+    type = "NoOp"
 
     def backward(self, grads):
         return ()
 
 
 def record_source(op: SourceOp, name: str, scoped: bool = True):
-    """Record a source op named ``name`` (made unique, prefixed by the name scope) in the default graph."""
+    """Record a source op named ``name`` (made unique, prefixed by the name scope) in the default graph.
+
+    After ``tf.enable_eager_execution()`` the op runs at once instead and its value is returned.
+    """
+    if _types.MODE.eager:
+        return Tensor(op.forward(np)[0]) if op.nout == 1 else None
     g = _graph.get_default_graph()
     op.name = g.unique_name(name, scoped=scoped)
     return _graph.record(op, ())
@@ -113,7 +94,7 @@ def record_source(op: SourceOp, name: str, scoped: bool = True):
 class Const(SourceOp):
     """``tf.constant``: returns a stored read-only array (Assign copies it, fetches get a copy)."""
 
-    tf_type = "Const"
+    type = "Const"
     register = False  # adapter nodes stay out of neuralab.REGISTRY (the primitives' coverage table)
 
     def forward(self, xp):
@@ -137,7 +118,7 @@ class Generate(SourceOp):
     register = False
 
     @property
-    def tf_type(self):
+    def type(self):
         fn = getattr(self.fn, "func", self.fn)
         return {"normal": "RandomStandardNormal", "uniform": "RandomUniform", "truncated_normal": "TruncatedNormal",
                 "zeros": "Zeros", "ones": "Ones", "constant": "Fill"}.get(getattr(fn, "__name__", ""), "RandomOp")
@@ -181,36 +162,51 @@ def static_shape(shape, what="shape") -> tuple:
             raise NotImplementedError(f"neuralab.compat.v1: {what} from a run-time tensor is not supported; "
                                       "give the shape as a list of ints")
         shape = shape.numpy().tolist()
-    if isinstance(shape, (int, np.integer)):
+    if isinstance(shape, (int, np.integer, _types.Dimension)):
         return (int(shape),)
+    if isinstance(shape, _types.TensorShape):
+        shape = shape.as_list()
     out = []
     for s in shape:
+        s = _types.dimension_value(s)
         if s is None:
             raise ValueError(f"{what}: the shape {tuple(shape)} must be fully defined here")
         out.append(int(s))
     return tuple(out)
 
 
+def _has_tensor(x):
+    if isinstance(x, (list, tuple)):
+        return any(_has_tensor(e) for e in x)
+    return isinstance(x, Tensor) or hasattr(x, "__neuralab_tensor__")
+
+
 def as_tensor(x):
-    """Variables -> their read node (so expressions over them are graph nodes); other values unchanged."""
-    r = getattr(x, "_read", None)
-    return r if r is not None else x
+    """An argument as a neuralab tensor: tf.Tensor/tf.Variable -> the tensor they stand for (a variable's read
+    node); a (nested) list holding tensors -> one packed tensor (TF's auto-packing); other values unchanged."""
+    if isinstance(x, Tensor):
+        return x
+    f = getattr(x, "__neuralab_tensor__", None)
+    if f is not None:
+        return f()
+    if isinstance(x, (list, tuple)):
+        if _has_tensor(x):
+            from ...functional.array import stack
+
+            return stack([as_graph_tensor(e) for e in x])
+        if any(isinstance(e, _types.Dimension) for e in x):
+            return [_types.dimension_value(e) for e in x]
+    if isinstance(x, _types.Dimension):
+        return x.value
+    return x
 
 
 def as_graph_tensor(x, dtype=None, name="Const"):
-    """Any value as a graph tensor: Variables -> read node, Python/NumPy/concrete values -> Const node."""
-    if isinstance(x, Tensor):
-        r = getattr(x, "_read", None)
-        if r is not None:
-            return r
-        if x.data is None:
-            return x
+    """Any value as a graph tensor: TF objects -> theirs, Python/NumPy/concrete values -> a Const node."""
+    x = as_tensor(x)
+    if isinstance(x, Tensor) and x.data is None:
+        return x
+    if _types.MODE.eager:
+        return x if isinstance(x, Tensor) else Tensor(np.asarray(x, dtype=_dtypes.np_dtype(dtype) or
+                                                                 _dtypes.value_dtype(x)))
     return constant_node(x, dtype, name)
-
-
-def tf_type(op) -> str:
-    """The TF op type shown for a node in TensorBoard's graph (``MatMul``, ``Add``, ...)."""
-    t = getattr(op, "tf_type", None)
-    if t:
-        return t
-    return "".join(p[:1].upper() + p[1:] for p in type(op).__name__.lstrip("_").split("_")) or "Op"

@@ -1,9 +1,11 @@
 """TF 1.x's top-level ops (``tf.matmul``, ``tf.reduce_mean``, ``tf.random_normal``, ...) over neuralab ops.
 
-Each function converts its arguments (Variables become their read nodes),
-maps TF's argument names (``axis``/``reduction_indices``, ``keepdims``/
-``keep_dims``, ``transpose_a``) and calls the neuralab op or composite: no
-math is written here.
+Each function converts its arguments (tf.Tensors and Variables give the
+neuralab tensors they stand for, lists of tensors are packed), maps TF's
+argument names (``axis``/``reduction_indices``, ``keepdims``/``keep_dims``,
+``transpose_a``) and calls the neuralab op or composite: no math is written
+here. :func:`neuralab.compat.v1._types.export` at the bottom wraps every
+public function so that it returns tf.Tensors named as TF names them.
 """
 from __future__ import annotations
 
@@ -16,27 +18,52 @@ import numpy as np
 from ... import ops as O
 from ..._core import graph as _graph
 from ..._core.autograd import gradients as _nl_gradients
-from ..._core.op import Op, Spec
 from ..._core.tensor import Tensor
 from ...functional import array as _farr
 from ...nn import init as _init
 from ...ops.state import group as _nl_group
-from . import _base, _dtypes
+from . import _base, _dtypes, _types
 from ._base import as_graph_tensor, as_tensor, constant_node, generate_node, gstate
-
+from ._types import Graph, get_default_graph  # noqa: F401  (tf.Graph, tf.get_default_graph)
 
 
 def _t(x):
     return as_tensor(x)
 
 
+def _unsupported(fn, what, instead):
+    raise NotImplementedError(f"neuralab.compat.v1: {fn} {what} is not supported; {instead}")
+
+
+def _static(x, what):
+    """A value that must be known when the graph is built (an axis, a size): a number, list or constant tensor."""
+    x = as_tensor(x)
+    if isinstance(x, Tensor):
+        if x.data is not None:
+            return x.numpy()
+        c = _const_value(x)
+        if c is None:
+            _unsupported(what, "given as a tensor computed at run time", "give a Python number or list")
+        return c
+    return x
+
+
+def _const_value(t):
+    """The value of a symbolic tensor that is a Const node (None otherwise)."""
+    op = t._op
+    return op.value if isinstance(op, _base.Const) else None
+
+
 def _axis(axis, reduction_indices=None, dimension=None):
     if axis is None:
         axis = reduction_indices if reduction_indices is not None else dimension
-    if isinstance(axis, Tensor):
-        axis = axis.numpy() if axis.data is not None else _static_error("axis")
+    if axis is None:
+        return None
+    axis = _static(axis, "axis")
     if isinstance(axis, (list, tuple, np.ndarray)):
         axis = tuple(int(a) for a in np.asarray(axis).reshape(-1))
+    else:
+        axis = int(axis)
     return axis
 
 
@@ -44,21 +71,22 @@ def _keep(keepdims, keep_dims):
     return bool(keepdims if keepdims is not None else (keep_dims or False))
 
 
-def _static_error(what):
-    raise NotImplementedError(f"neuralab.compat.v1: a run-time tensor as `{what}` is not supported; give a constant")
+def _shape_arg(shape, what):
+    """A shape argument: a tuple of ints when known at build time, else a 1-D int32 tensor (run-time shape)."""
+    if isinstance(shape, _types.TensorShape):
+        return _base.static_shape(shape, what)
+    s = as_tensor(shape)
+    if isinstance(s, Tensor):
+        c = s.numpy() if s.data is not None else _const_value(s)
+        if c is not None:
+            return tuple(int(v) for v in np.asarray(c).reshape(-1))
+        return s if s.dtype.kind in "iu" else O.cast(s, np.int32)
+    return _base.static_shape(shape, what)
 
 
 # ---------------------------------------------------------------------------------------
 # graph management
 # ---------------------------------------------------------------------------------------
-
-Graph = _graph.Graph
-
-
-def get_default_graph():
-    """tf.get_default_graph: the graph new nodes are added to."""
-    return _graph.get_default_graph()
-
 
 def reset_default_graph():
     """tf.reset_default_graph: start a fresh default graph (variables, collections and all)."""
@@ -72,9 +100,7 @@ def name_scope(name, default_name=None, values=None):
 
 def control_dependencies(control_inputs):
     """tf.control_dependencies: nodes created inside run only after ``control_inputs`` have run."""
-    if control_inputs is None:  # TF: clear the enclosing control dependencies
-        return _base.no_control_dependencies()
-    return _graph.get_default_graph().control_dependencies([_t(c) for c in control_inputs])
+    return get_default_graph().control_dependencies(control_inputs)
 
 
 def set_random_seed(seed):
@@ -147,19 +173,45 @@ class RunMetadata(_Bag):
 # ---------------------------------------------------------------------------------------
 
 def placeholder(dtype, shape=None, name=None):
-    """tf.placeholder(dtype, shape, name): a graph input fed through ``feed_dict``."""
-    return _graph.placeholder(shape, _dtypes.np_dtype(dtype), name)
+    """tf.placeholder(dtype, shape, name): a graph input fed through ``feed_dict`` (shape None: any shape)."""
+    if _types.MODE.eager:
+        raise RuntimeError("tf.placeholder() is not compatible with eager execution.")
+    return _graph.placeholder(_types.shape_tuple(shape), _dtypes.np_dtype(dtype), name or "Placeholder")
+
+
+class _WithDefault(_base.Op):
+    """tf.placeholder_with_default's node: its input, unless a value is fed; its static shape is ``shape``."""
+
+    nin = 1
+    register = False
+    identity = True
+    type = "PlaceholderWithDefault"
+
+    def forward(self, xp, x):
+        return (x,)
+
+    def infer(self, x):
+        return (_base.Spec(self.shape, x.dtype),)
+
+    def backward(self, grads):
+        return (grads[0],)
 
 
 def placeholder_with_default(input, shape, name=None):  # noqa: A002 - TF's argument name
-    """tf.placeholder_with_default: ``input`` unless a value is fed for the returned tensor."""
-    return identity(as_graph_tensor(input), name=name or "PlaceholderWithDefault")
+    """tf.placeholder_with_default: ``input`` unless a value is fed for the returned tensor (of shape ``shape``)."""
+    x = as_graph_tensor(input)
+    shp = _types.shape_tuple(shape)
+    if shp is not None and x.shape is not None and not _types.TensorShape(shp).is_compatible_with(x.shape):
+        raise ValueError(f"placeholder_with_default: the default of shape {_types.TensorShape(x.shape)} does not "
+                         f"fit the shape {_types.TensorShape(shp)}")
+    return _WithDefault.apply(x, shape=shp)
 
 
 def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
     """tf.constant(value, dtype, shape): a Const node (a scalar fills ``shape``; a list is reshaped to it)."""
     d = _dtypes.np_dtype(dtype) or _dtypes.value_dtype(value)
-    arr = np.asarray(value.numpy() if isinstance(value, Tensor) else value, dtype=d)
+    v = as_tensor(value)
+    arr = np.asarray(v.numpy() if isinstance(v, Tensor) else v, dtype=d)
     if shape is not None:
         shp = _base.static_shape(shape)
         if arr.size == 1:
@@ -171,22 +223,45 @@ def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
     return constant_node(arr, d, name or "Const")
 
 
-def zeros(shape, dtype=_dtypes.float32, name=None):
-    """tf.zeros(shape, dtype)."""
+def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_hint=None):
+    """tf.convert_to_tensor: a tensor as is (checked against ``dtype``), anything else as a Const node."""
+    x = as_tensor(value)
+    if isinstance(x, Tensor) and (x.data is None or _types.MODE.eager):
+        d = _dtypes.np_dtype(dtype)
+        if d is not None and x.dtype != d:
+            raise ValueError(f"Tensor conversion requested dtype {np.dtype(d).name} for Tensor with dtype "
+                             f"{x.dtype.name}")
+        return x
+    d = _dtypes.np_dtype(dtype) or _dtypes.np_dtype(preferred_dtype or dtype_hint)
+    return constant_node(x, d, name or "Const")
+
+
+def _filled(shape, dtype, value, fn_name, name):
+    shp = _shape_arg(shape, fn_name)
     d = _dtypes.np_dtype(dtype, np.float32)
-    return constant_node(np.zeros(_base.static_shape(shape), d), d, name or "zeros")
+    if isinstance(shp, Tensor):
+        return O.full(shp, np.asarray(value, dtype=d), dtype=d)
+    return constant_node(np.full(shp, value, d), d, name)
+
+
+def zeros(shape, dtype=_dtypes.float32, name=None):
+    """tf.zeros(shape, dtype): ``shape`` a list or a tensor known only at run time (``tf.shape(x)``)."""
+    return _filled(shape, dtype, 0, "zeros", name or "zeros")
 
 
 def ones(shape, dtype=_dtypes.float32, name=None):
     """tf.ones(shape, dtype)."""
-    d = _dtypes.np_dtype(dtype, np.float32)
-    return constant_node(np.ones(_base.static_shape(shape), d), d, name or "ones")
+    return _filled(shape, dtype, 1, "ones", name or "ones")
 
 
 def fill(dims, value, name=None):
-    """tf.fill(dims, value)."""
-    d = _dtypes.value_dtype(value)
-    return constant_node(np.full(_base.static_shape(dims), value, d), d, name or "Fill")
+    """tf.fill(dims, value): ``value`` (a number or scalar tensor) repeated to the shape ``dims``."""
+    v = as_tensor(value)
+    if isinstance(v, Tensor) and v.data is None:
+        shp = _shape_arg(dims, "fill")
+        return O.full(shp if isinstance(shp, Tensor) else O.Tensor(np.asarray(shp, np.int32)), v, dtype=v.dtype)
+    val = v.numpy() if isinstance(v, Tensor) else v
+    return _filled(dims, _dtypes.value_dtype(val), val, "fill", name or "Fill")
 
 
 def zeros_like(tensor, dtype=None, name=None, optimize=True):
@@ -199,16 +274,26 @@ def ones_like(tensor, dtype=None, name=None, optimize=True):
     return O.ones_like(as_graph_tensor(tensor), _dtypes.np_dtype(dtype))
 
 
+def _random(fn, shape, dtype, seed, name, dynamic):
+    shp = _shape_arg(shape, name)
+    if isinstance(shp, Tensor):
+        g = _graph.get_default_graph()
+        return dynamic(shp, _base.seeded_rng(seed, g))
+    return generate_node(fn, shp, dtype, seed, name)
+
+
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
     """tf.random_normal: N(mean, stddev^2) samples, drawn anew each time the node runs."""
-    fn = functools.partial(_init.normal, mean=mean, std=stddev)
-    return generate_node(fn, shape, dtype, seed, name or "random_normal")
+    d = _dtypes.np_dtype(dtype, np.float32)
+    return _random(functools.partial(_init.normal, mean=float(mean), std=float(stddev)), shape, d, seed,
+                   name or "random_normal",
+                   lambda s, rng: O.random_normal(s, float(mean), float(stddev), dtype=d, rng=rng))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=_dtypes.float32, seed=None, name=None):
     """tf.truncated_normal: normal samples, those beyond two stddevs redrawn."""
-    fn = functools.partial(_init.truncated_normal, mean=mean, std=stddev)
-    return generate_node(fn, shape, dtype, seed, name or "truncated_normal")
+    fn = functools.partial(_init.truncated_normal, mean=float(mean), std=float(stddev))
+    return generate_node(fn, _base.static_shape(shape, "truncated_normal"), dtype, seed, name or "truncated_normal")
 
 
 def _uniform_int(shape, low, high, dtype=None, rng=None):
@@ -222,24 +307,27 @@ def random_uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=Non
     d = _dtypes.np_dtype(dtype, np.float32)
     if d.kind in "iu":
         if maxval is None:
-            raise ValueError("Must specify maxval for integer dtype int32")
+            raise ValueError(f"Must specify maxval for integer dtype {d.name}")
         fn = functools.partial(_uniform_int, low=int(minval), high=int(maxval))
-    else:
-        fn = functools.partial(_init.uniform, low=float(minval), high=1.0 if maxval is None else float(maxval))
-    return generate_node(fn, shape, d, seed, name or "random_uniform")
+        return generate_node(fn, _base.static_shape(shape, "random_uniform"), d, seed, name or "random_uniform")
+    lo, hi = float(minval), 1.0 if maxval is None else float(maxval)
+    return _random(functools.partial(_init.uniform, low=lo, high=hi), shape, d, seed, name or "random_uniform",
+                   lambda s, rng: O.random_uniform(s, lo, hi, dtype=d, rng=rng))
 
 
 def range_(start, limit=None, delta=1, dtype=None, name="range"):
-    """tf.range."""
+    """tf.range(start, limit, delta) (``tf.range(n)`` counts 0..n-1)."""
     if limit is None:
         start, limit = 0, start
+    start, limit, delta = (_static(v, "range") for v in (start, limit, delta))
     d = _dtypes.np_dtype(dtype) or _dtypes.value_dtype(np.asarray([start, limit, delta]))
     return constant_node(np.arange(start, limit, delta, dtype=d), d, name)
 
 
 def linspace(start, stop, num, name=None):
     """tf.linspace."""
-    return constant_node(np.linspace(start, stop, int(num), dtype=np.float32), None, name or "LinSpace")
+    return constant_node(np.linspace(float(_static(start, "linspace")), float(_static(stop, "linspace")),
+                                     int(_static(num, "linspace")), dtype=np.float32), None, name or "LinSpace")
 
 
 # ---------------------------------------------------------------------------------------
@@ -262,50 +350,142 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
     return O.matmul(a, b)
 
 
-def _wrap2(fn, doc):
+def _binary(fn):
     def f(x, y, name=None):
         return fn(_t(x), _t(y))
-    f.__doc__ = doc
     return f
 
 
-def _wrap1(fn, doc):
+def _unary(fn):
     def f(x, name=None):
         return fn(_t(x))
-    f.__doc__ = doc
     return f
 
 
-add = _wrap2(O.add, "tf.add: x + y.")
-subtract = _wrap2(O.subtract, "tf.subtract: x - y.")
-sub = subtract
-multiply = _wrap2(O.multiply, "tf.multiply: x * y (elementwise).")
-mul = multiply
-divide = _wrap2(O.divide, "tf.divide: x / y.")
-truediv = _wrap2(O.divide, "tf.truediv: x / y.")
-div = divide
-maximum = _wrap2(O.maximum, "tf.maximum: elementwise max.")
-minimum = _wrap2(O.minimum, "tf.minimum: elementwise min.")
-pow = _wrap2(O.power, "tf.pow: x ** y.")  # noqa: A001
-equal = _wrap2(O.equal, "tf.equal: x == y (bool).")
-not_equal = _wrap2(O.not_equal, "tf.not_equal: x != y (bool).")
-less = _wrap2(O.less, "tf.less: x < y.")
-less_equal = _wrap2(O.less_equal, "tf.less_equal: x <= y.")
-greater = _wrap2(O.greater, "tf.greater: x > y.")
-greater_equal = _wrap2(O.greater_equal, "tf.greater_equal: x >= y.")
-logical_and = _wrap2(O.logical_and, "tf.logical_and.")
-logical_or = _wrap2(O.logical_or, "tf.logical_or.")
-logical_not = _wrap1(O.logical_not, "tf.logical_not.")
-square = _wrap1(O.square, "tf.square: x * x.")
-sqrt = _wrap1(O.sqrt, "tf.sqrt.")
-exp = _wrap1(O.exp, "tf.exp.")
-log = _wrap1(O.log, "tf.log: natural logarithm.")
-abs = _wrap1(O.abs, "tf.abs.")  # noqa: A001
-negative = _wrap1(O.negative, "tf.negative: -x.")
-neg = negative
-sign = _wrap1(O.sign, "tf.sign.")
-sigmoid = _wrap1(O.sigmoid, "tf.sigmoid: 1 / (1 + exp(-x)).")
-tanh = _wrap1(O.tanh, "tf.tanh.")
+add = _binary(O.add)
+add.__doc__ = "tf.add: x + y."
+subtract = _binary(O.subtract)
+subtract.__doc__ = "tf.subtract: x - y."
+multiply = _binary(O.multiply)
+multiply.__doc__ = "tf.multiply: x * y (elementwise)."
+maximum = _binary(O.maximum)
+maximum.__doc__ = "tf.maximum: elementwise max."
+minimum = _binary(O.minimum)
+minimum.__doc__ = "tf.minimum: elementwise min."
+pow = _binary(O.power)  # noqa: A001
+pow.__doc__ = "tf.pow: x ** y."
+equal = _binary(O.equal)
+equal.__doc__ = "tf.equal: x == y (bool)."
+not_equal = _binary(O.not_equal)
+not_equal.__doc__ = "tf.not_equal: x != y (bool)."
+less = _binary(O.less)
+less.__doc__ = "tf.less: x < y."
+less_equal = _binary(O.less_equal)
+less_equal.__doc__ = "tf.less_equal: x <= y."
+greater = _binary(O.greater)
+greater.__doc__ = "tf.greater: x > y."
+greater_equal = _binary(O.greater_equal)
+greater_equal.__doc__ = "tf.greater_equal: x >= y."
+logical_and = _binary(O.logical_and)
+logical_and.__doc__ = "tf.logical_and."
+logical_or = _binary(O.logical_or)
+logical_or.__doc__ = "tf.logical_or."
+logical_not = _unary(O.logical_not)
+logical_not.__doc__ = "tf.logical_not."
+square = _unary(O.square)
+square.__doc__ = "tf.square: x * x."
+sqrt = _unary(O.sqrt)
+sqrt.__doc__ = "tf.sqrt."
+exp = _unary(O.exp)
+exp.__doc__ = "tf.exp."
+log = _unary(O.log)
+log.__doc__ = "tf.log: natural logarithm."
+abs = _unary(O.abs)  # noqa: A001
+abs.__doc__ = "tf.abs."
+negative = _unary(O.negative)
+negative.__doc__ = "tf.negative: -x."
+sign = _unary(O.sign)
+sign.__doc__ = "tf.sign."
+sigmoid = _unary(O.sigmoid)
+sigmoid.__doc__ = "tf.sigmoid: 1 / (1 + exp(-x))."
+tanh = _unary(O.tanh)
+tanh.__doc__ = "tf.tanh."
+
+
+def divide(x, y, name=None):
+    """tf.divide / tf.truediv: x / y (integers are divided as floats, like Python 3)."""
+    x, y = _t(x), _t(y)
+    return O.divide(x, y)
+
+
+truediv = divide
+
+
+def div(x, y, name=None):
+    """tf.div: x / y, rounded toward minus infinity for integers (TF 1.x's Python-2 style division)."""
+    x, y = _t(x), _t(y)
+    kinds = {getattr(v, "dtype", np.asarray(v).dtype).kind for v in (x, y)}
+    if kinds <= set("iu"):
+        return O.floor_divide(x, y)
+    return O.divide(x, y)
+
+
+def floordiv(x, y, name=None):
+    """tf.floordiv: floor(x / y)."""
+    return O.floor_divide(_t(x), _t(y))
+
+
+def floormod(x, y, name=None):
+    """tf.floormod / tf.mod: x - floor(x / y) * y (the sign of y, like Python's %)."""
+    return O.mod(_t(x), _t(y))
+
+
+mod = floormod
+
+
+def logical_xor(x, y, name="LogicalXor"):
+    """tf.logical_xor."""
+    return O.logical_xor(_t(x), _t(y))
+
+
+def floor(x, name=None):
+    """tf.floor."""
+    return O.floor(_t(x))
+
+
+def ceil(x, name=None):
+    """tf.ceil."""
+    return O.ceil(_t(x))
+
+
+def round(x, name=None):  # noqa: A001
+    """tf.round: to the nearest integer, halves to even (banker's rounding, as TF)."""
+    return O.round(_t(x))
+
+
+def sin(x, name=None):
+    """tf.sin."""
+    return O.sin(_t(x))
+
+
+def cos(x, name=None):
+    """tf.cos."""
+    return O.cos(_t(x))
+
+
+def is_nan(x, name=None):
+    """tf.is_nan."""
+    return O.isnan(_t(x))
+
+
+def is_finite(x, name=None):
+    """tf.is_finite."""
+    return O.isfinite(_t(x))
+
+
+def is_inf(x, name=None):
+    """tf.is_inf."""
+    return O.isinf(_t(x))
 
 
 def rsqrt(x, name=None):
@@ -331,10 +511,12 @@ def squared_difference(x, y, name=None):
 def add_n(inputs, name=None):
     """tf.add_n: the sum of a list of tensors."""
     inputs = [_t(x) for x in inputs]
+    if not inputs:
+        raise ValueError("inputs must be a list of at least one Tensor with the same dtype and shape")
     out = inputs[0]
     for x in inputs[1:]:
         out = O.add(out, x)
-    return out
+    return out if len(inputs) > 1 else O.cast(out, out.dtype)
 
 
 def _reduce(fn, doc):
@@ -351,6 +533,30 @@ reduce_min = _reduce(O.min, "tf.reduce_min(input, axis | reduction_indices, keep
 reduce_logsumexp = _reduce(O.logsumexp, "tf.reduce_logsumexp.")
 
 
+def reduce_prod(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    """tf.reduce_prod: the product over ``axis`` (all axes by default)."""
+    return O.prod(_t(input_tensor), axis=_axis(axis, reduction_indices), keepdims=_keep(keepdims, keep_dims))
+
+
+def reduce_any(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    """tf.reduce_any: logical or over ``axis``."""
+    return O.any(_t(input_tensor), axis=_axis(axis, reduction_indices), keepdims=_keep(keepdims, keep_dims))
+
+
+def reduce_all(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    """tf.reduce_all: logical and over ``axis``."""
+    return O.all(_t(input_tensor), axis=_axis(axis, reduction_indices), keepdims=_keep(keepdims, keep_dims))
+
+
+def count_nonzero(input_tensor, axis=None, keepdims=None, dtype=_dtypes.int64, name=None, reduction_indices=None,
+                  keep_dims=None):
+    """tf.count_nonzero: the number of non-zero entries over ``axis``."""
+    x = _t(input_tensor)
+    nz = O.cast(O.not_equal(x, np.zeros((), dtype=x.dtype if isinstance(x, Tensor) else None)),
+                _dtypes.np_dtype(dtype, np.int64))
+    return O.sum(nz, axis=_axis(axis, reduction_indices), keepdims=_keep(keepdims, keep_dims))
+
+
 def _arg(fn, doc):
     def f(input, axis=None, name=None, dimension=None, output_type=_dtypes.int64):  # noqa: A002
         ax = _axis(axis, dimension=dimension)
@@ -365,6 +571,21 @@ argmax = _arg(O.argmax, "tf.argmax(input, axis | dimension): index of the larges
 argmin = _arg(O.argmin, "tf.argmin(input, axis | dimension): index of the smallest entry.")
 
 
+def arg_max(input, dimension, output_type=_dtypes.int64, name=None):  # noqa: A002
+    """tf.arg_max (TF 1.x's older name of tf.argmax)."""
+    return argmax(input, axis=dimension, output_type=output_type)
+
+
+def arg_min(input, dimension, output_type=_dtypes.int64, name=None):  # noqa: A002
+    """tf.arg_min (TF 1.x's older name of tf.argmin)."""
+    return argmin(input, axis=dimension, output_type=output_type)
+
+
+def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
+    """tf.cumsum(x, axis, exclusive, reverse)."""
+    return O.cumsum(_t(x), axis=int(_static(axis, "cumsum axis")), exclusive=bool(exclusive), reverse=bool(reverse))
+
+
 def cast(x, dtype, name=None):
     """tf.cast(x, dtype)."""
     x = _t(x)
@@ -375,6 +596,11 @@ def cast(x, dtype, name=None):
 def to_float(x, name="ToFloat"):
     """tf.to_float: cast to float32."""
     return O.cast(_t(x), np.float32)
+
+
+def to_double(x, name="ToDouble"):
+    """tf.to_double: cast to float64."""
+    return O.cast(_t(x), np.float64)
 
 
 def to_int32(x, name="ToInt32"):
@@ -392,6 +618,35 @@ def clip_by_value(t, clip_value_min, clip_value_max, name=None):
     return _farr.clip(_t(t), _t(clip_value_min), _t(clip_value_max))
 
 
+def clip_by_norm(t, clip_norm, axes=None, name=None):
+    """tf.clip_by_norm: t * clip_norm / max(||t||_2, clip_norm) (over ``axes``, all by default)."""
+    x = _t(t)
+    ax = _axis(axes)
+    norm = O.sqrt(O.sum(O.square(x), axis=ax, keepdims=True))
+    cn = _t(clip_norm)
+    return O.divide(O.multiply(x, cn), O.maximum(norm, cn))
+
+
+def global_norm(t_list, name=None):
+    """tf.global_norm: sqrt of the sum of every tensor's squared L2 norm (None entries skipped)."""
+    terms = [O.sum(O.square(_t(t))) for t in t_list if t is not None]
+    if not terms:
+        raise ValueError("global_norm: no tensors")
+    total = terms[0]
+    for x in terms[1:]:
+        total = O.add(total, x)
+    return O.sqrt(total)
+
+
+def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
+    """tf.clip_by_global_norm: (the tensors scaled by clip_norm / max(global_norm, clip_norm), global_norm)."""
+    t_list = list(t_list)
+    gn = _t(use_norm) if use_norm is not None else _t(global_norm(t_list))
+    cn = _t(clip_norm)
+    scale = O.divide(cn, O.maximum(gn, cn))
+    return [None if t is None else O.multiply(_t(t), scale) for t in t_list], gn
+
+
 def stop_gradient(input, name=None):  # noqa: A002
     """tf.stop_gradient: the value, with no gradient flowing back through it."""
     return O.stop_gradient(_t(input))
@@ -400,14 +655,36 @@ def stop_gradient(input, name=None):  # noqa: A002
 def identity(input, name=None):  # noqa: A002
     """tf.identity: a copy of the value (gradients pass through)."""
     x = _t(input)
+    x = as_graph_tensor(x)
     return O.cast(x, x.dtype)
 
 
 def where(condition, x=None, y=None, name=None):
-    """tf.where(condition, x, y): elementwise select (the 1-argument form is not supported)."""
+    """tf.where(condition, x, y): elementwise select; ``tf.where(condition)``: the coordinates of true entries."""
+    if x is None and y is None:
+        c = _t(condition)
+        return _Where.apply(as_graph_tensor(c))
     if x is None or y is None:
-        raise NotImplementedError("neuralab.compat.v1: tf.where(condition) without x and y is not supported")
+        raise ValueError("x and y must both be non-None or both be None.")
     return O.where(_t(condition), _t(x), _t(y))
+
+
+class _Where(_base.Op):
+    """tf.where(condition)'s node: an (n, rank) int64 array of the coordinates where condition is true."""
+
+    nin = 1
+    register = False
+    differentiable = False
+    type = "Where"
+
+    def forward(self, xp, c):
+        return (xp.argwhere(c).astype(np.int64),)
+
+    def infer(self, c):
+        return (_base.Spec((None, None if c.shape is None else len(c.shape)), np.dtype(np.int64)),)
+
+    def backward(self, grads):
+        return (None,)
 
 
 # ---------------------------------------------------------------------------------------
@@ -415,18 +692,18 @@ def where(condition, x=None, y=None, name=None):
 # ---------------------------------------------------------------------------------------
 
 def reshape(tensor, shape, name=None):
-    """tf.reshape (one entry of ``shape`` may be -1)."""
-    return O.reshape(_t(tensor), _base.static_shape(shape, "reshape"))
+    """tf.reshape (one entry of ``shape`` may be -1; ``shape`` may be a tensor known only at run time)."""
+    return O.reshape(_t(tensor), _shape_arg(shape, "reshape"))
 
 
 def transpose(a, perm=None, name="transpose", conjugate=False):
     """tf.transpose(a, perm)."""
-    return O.transpose(_t(a), None if perm is None else tuple(int(p) for p in perm))
+    return O.transpose(_t(a), None if perm is None else tuple(int(p) for p in _static(perm, "transpose perm")))
 
 
 def expand_dims(input, axis=None, name=None, dim=None):  # noqa: A002
     """tf.expand_dims(input, axis | dim)."""
-    return O.expand_dims(_t(input), int(axis if axis is not None else dim))
+    return O.expand_dims(_t(input), int(_static(axis if axis is not None else dim, "expand_dims axis")))
 
 
 def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
@@ -437,12 +714,12 @@ def squeeze(input, axis=None, name=None, squeeze_dims=None):  # noqa: A002
 
 def concat(values, axis, name="concat"):
     """tf.concat(values, axis)."""
-    return O.concatenate([_t(v) for v in values], axis=int(axis))
+    return O.concatenate([as_graph_tensor(v) for v in values], axis=int(_static(axis, "concat axis")))
 
 
 def stack(values, axis=0, name="stack"):
     """tf.stack(values, axis): join along a new axis."""
-    return O.stack([_t(v) for v in values], axis=int(axis))
+    return _farr.stack([as_graph_tensor(v) for v in values], axis=int(axis))
 
 
 pack = stack
@@ -451,20 +728,72 @@ pack = stack
 def unstack(value, num=None, axis=0, name="unstack"):
     """tf.unstack: the slices along ``axis`` as a list."""
     x = _t(value)
+    if x.shape is None:
+        raise ValueError("Cannot infer num from shape <unknown>")
     n = x.shape[axis] if num is None else num
     if n is None:
-        raise ValueError(f"Cannot infer num from shape {x.shape}")
+        raise ValueError(f"Cannot infer num from shape {_types.TensorShape(x.shape)}")
     idx = (slice(None),) * (axis % len(x.shape))
     return [x[idx + (i,)] for i in range(n)]
 
 
+unpack = unstack
+
+
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
-    """tf.split(value, num_or_size_splits, axis): equal parts, or parts of the given sizes."""
+    """tf.split(value, num_or_size_splits, axis): equal parts, or parts of the given sizes (one may be -1)."""
     x = _t(value)
+    ax = int(_static(axis, "split axis"))
     if isinstance(num_or_size_splits, (int, np.integer)):
-        return O.split(x, int(num_or_size_splits), axis=axis)
-    sizes = [int(s) for s in num_or_size_splits]
-    return O.split(x, list(np.cumsum(sizes)[:-1]), axis=axis)
+        return O.split(x, int(num_or_size_splits), axis=ax)
+    sizes = [int(s) for s in np.asarray(_static(num_or_size_splits, "split sizes")).reshape(-1)]
+    if -1 in sizes:
+        n = x.shape[ax] if x.shape is not None else None
+        if n is None:
+            raise ValueError("split: a size of -1 needs the size of the split axis at build time")
+        sizes[sizes.index(-1)] = n - (sum(sizes) + 1)
+    return O.split(x, list(np.cumsum(sizes)[:-1]), axis=ax)
+
+
+def tile(input, multiples, name=None):  # noqa: A002
+    """tf.tile(input, multiples)."""
+    return O.tile(_t(input), tuple(int(m) for m in np.asarray(_static(multiples, "tile multiples")).reshape(-1)))
+
+
+def reverse(tensor, axis, name=None):
+    """tf.reverse(tensor, axis)."""
+    return O.reverse(_t(tensor), tuple(int(a) for a in np.asarray(_static(axis, "reverse axis")).reshape(-1)))
+
+
+def slice(input_, begin, size, name=None):  # noqa: A001 - TF's public name
+    """tf.slice(input, begin, size): size -1 takes the rest of the axis."""
+    b = [int(v) for v in np.asarray(_static(begin, "slice begin")).reshape(-1)]
+    s = [int(v) for v in np.asarray(_static(size, "slice size")).reshape(-1)]
+    return _t(input_)[tuple(_pyslice(bb, None if ss == -1 else bb + ss) for bb, ss in zip(b, s))]
+
+
+_pyslice = type(np.s_[0:1])
+
+
+def _slice_tensor(x, key):
+    """``tensor[key]`` with TF's rules: ints, slices with steps, Ellipsis, ``tf.newaxis`` (None)."""
+    key = key if isinstance(key, tuple) else (key,)
+    idx = []
+    for k in key:
+        if isinstance(k, _pyslice):
+            idx.append(_pyslice(*(None if v is None else int(_static(v, "a slice bound")) for v in
+                                  (k.start, k.stop, k.step))))
+        elif k is None or k is Ellipsis:
+            idx.append(k)
+        elif isinstance(k, (bool, np.bool_)):
+            raise TypeError("Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and scalar tf.int32/"
+                            "tf.int64 tensors are valid indices")
+        else:
+            v = as_tensor(k)
+            if isinstance(v, Tensor) and v.data is None and _const_value(v) is None:
+                _unsupported("tensor[...]", "with an index computed at run time", "use tf.gather or a Python int")
+            idx.append(int(_static(v, "an index")))
+    return _types.wrap(as_tensor(x)[tuple(idx)])
 
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
@@ -472,40 +801,22 @@ def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None
     d = _dtypes.np_dtype(dtype, np.float32)
     idx = _t(indices)
     if axis not in (None, -1):
-        raise NotImplementedError("neuralab.compat.v1: tf.one_hot with axis other than -1 is not supported")
+        _unsupported("tf.one_hot", f"with axis={axis}", "use axis=-1 and tf.transpose")
+    depth = int(_static(depth, "one_hot depth"))
     if on_value is None and off_value is None:
-        return O.one_hot(idx, int(depth), dtype=d)
-    mask = O.one_hot(idx, int(depth), dtype=np.bool_)
-    on = np.asarray(1 if on_value is None else on_value, dtype=d)
-    off = np.asarray(0 if off_value is None else off_value, dtype=d)
+        return O.one_hot(idx, depth, dtype=d)
+    mask = O.one_hot(idx, depth, dtype=np.bool_)
+    on = np.asarray(1 if on_value is None else _static(on_value, "on_value"), dtype=d)
+    off = np.asarray(0 if off_value is None else _static(off_value, "off_value"), dtype=d)
     return O.where(mask, O.Tensor(on), O.Tensor(off))
 
 
 def pad(tensor, paddings, mode="CONSTANT", name=None, constant_values=0):
     """tf.pad (constant mode)."""
     if str(mode).upper() != "CONSTANT":
-        raise NotImplementedError(f"neuralab.compat.v1: tf.pad mode {mode!r} is not supported (CONSTANT only)")
-    pw = [tuple(int(v) for v in p) for p in np.asarray(paddings).tolist()]
+        _unsupported("tf.pad", f"mode {mode!r}", "use mode='CONSTANT'")
+    pw = [tuple(int(v) for v in p) for p in np.asarray(_static(paddings, "paddings")).tolist()]
     return O.pad(_t(tensor), pw, constant_values=constant_values)
-
-
-class _Shape(Op):
-    """tf.shape's node: the run-time shape of the input as an int32 vector."""
-
-    nin = 1
-    register = False
-    differentiable = False
-    nondiff_inputs = (0,)
-    tf_type = "Shape"
-
-    def forward(self, xp, x):
-        return (np.asarray(x.shape, dtype=self.dtype),)
-
-    def infer(self, x):
-        return (Spec((None if x.shape is None else len(x.shape),), self.dtype),)
-
-    def backward(self, grads):
-        return (None,)
 
 
 def shape(input, name=None, out_type=_dtypes.int32):  # noqa: A002
@@ -514,21 +825,24 @@ def shape(input, name=None, out_type=_dtypes.int32):  # noqa: A002
     d = _dtypes.np_dtype(out_type)
     if x.shape is not None and all(s is not None for s in x.shape):
         return constant_node(np.asarray(x.shape, dtype=d), d, name or "Shape")
-    return _Shape.apply(x, dtype=d)
+    return O.shape_of(x, dtype=d)
 
 
 def size(input, name=None, out_type=_dtypes.int32):  # noqa: A002
-    """tf.size: the number of elements (the shape must be fully known)."""
+    """tf.size: the number of elements (computed at run time when a size is unknown)."""
     x = _t(input)
-    if x.shape is None or any(s is None for s in x.shape):
-        raise NotImplementedError("neuralab.compat.v1: tf.size of a tensor with unknown dimensions is not supported")
     d = _dtypes.np_dtype(out_type)
+    if x.shape is None or any(s is None for s in x.shape):
+        return O.prod(O.shape_of(x, dtype=d))
     return constant_node(np.asarray(int(np.prod(x.shape)), dtype=d), d, name or "Size")
 
 
 def rank(input, name=None):  # noqa: A002
     """tf.rank: the number of dimensions."""
-    return constant_node(np.int32(len(_t(input).shape)), np.int32, name or "Rank")
+    x = _t(input)
+    if x.shape is None:
+        return O.shape_of(O.shape_of(x))[0]
+    return constant_node(np.int32(len(x.shape)), np.int32, name or "Rank")
 
 
 # ---------------------------------------------------------------------------------------
@@ -541,19 +855,13 @@ def gradients(ys, xs, grad_ys=None, name="gradients", colocate_gradients_with_op
     ys_l = [_t(y) for y in (ys if isinstance(ys, (list, tuple)) else [ys])]
     xs_l = list(xs) if isinstance(xs, (list, tuple)) else [xs]
     targets = [_t(x) for x in xs_l]
-    direct = [x for x in xs_l if getattr(x, "_read", None) is not None]  # a Variable used without its read
     gys = None if grad_ys is None else [_t(g) for g in (grad_ys if isinstance(grad_ys, (list, tuple))
                                                           else [grad_ys])]
+    if stop_gradients is not None:
+        _unsupported("tf.gradients", "with stop_gradients=", "wrap those tensors in tf.stop_gradient")
     g = _graph.get_default_graph()
     with g.name_scope(name or "gradients"):
-        out = _nl_gradients(ys_l, targets + direct, grad_ys=gys)
-    res = list(out[:len(targets)])
-    extra = dict(zip([id(v) for v in direct], out[len(targets):]))
-    for i, x in enumerate(xs_l):
-        e = extra.get(id(x))
-        if e is not None:
-            res[i] = e if res[i] is None else O.add(res[i], e)
-    return res
+        return list(_nl_gradients(ys_l, targets, grad_ys=gys))
 
 
 def group(*inputs, name=None):
@@ -561,7 +869,7 @@ def group(*inputs, name=None):
     flat = []
     for x in inputs:
         flat.extend(x if isinstance(x, (list, tuple)) else [x])
-    return _nl_group(*[_t(x) for x in flat], name=name)
+    return _nl_group(*[_types.unwrap_op_or_tensor(x) for x in flat], name=name)
 
 
 def no_op(name=None):
@@ -572,6 +880,47 @@ def no_op(name=None):
 def tuple_(tensors, name=None, control_inputs=None):
     """tf.tuple: the tensors, each made to wait for all of them (identity copies)."""
     ts = [_t(t) for t in tensors]
-    deps = ts + [_t(c) for c in (control_inputs or [])]
-    with _graph.get_default_graph().control_dependencies([t for t in deps if t.data is None]):
-        return [identity(t) for t in ts]
+    deps = ts + [_types.unwrap_op_or_tensor(c) for c in (control_inputs or [])]
+    with _graph.get_default_graph().control_dependencies([t for t in deps if not isinstance(t, Tensor)
+                                                          or t.data is None]):
+        return [O.cast(t, t.dtype) for t in ts]
+
+
+_NAMES = {
+    "add": "Add", "subtract": "Sub", "multiply": "Mul", "divide": "truediv", "truediv": "truediv", "div": "div",
+    "floordiv": "floordiv", "floormod": "FloorMod", "mod": "FloorMod", "identity": "Identity",
+    "placeholder_with_default": "PlaceholderWithDefault", "square": "Square", "rsqrt": "Rsqrt",
+    "reciprocal": "Reciprocal", "log1p": "Log1p", "squared_difference": "SquaredDifference", "add_n": "AddN",
+    "reduce_prod": "Prod", "reduce_any": "Any", "reduce_all": "All", "count_nonzero": "count_nonzero",
+    "clip_by_value": "clip_by_value", "clip_by_norm": "clip_by_norm", "global_norm": "global_norm",
+    "transpose": "transpose", "concat": "concat", "stack": "stack", "pack": "stack", "one_hot": "one_hot",
+    "zeros_like": "zeros_like", "ones_like": "ones_like", "to_float": "ToFloat", "to_double": "ToDouble",
+    "to_int32": "ToInt32", "to_int64": "ToInt64", "slice": "Slice", "tile": "Tile", "reverse": "ReverseV2",
+    "round": "Round", "is_nan": "IsNan", "is_finite": "IsFinite", "is_inf": "IsInf", "cumsum": "Cumsum",
+    "pad": "Pad", "shape": "Shape", "where": "Select", "convert_to_tensor": None, "range_": "range",
+}
+
+__all__ = [
+    "ConfigProto", "GPUOptions", "Graph", "RunMetadata", "RunOptions", "abs", "add", "add_n", "arg_max", "arg_min",
+    "argmax", "argmin", "cast", "ceil", "clip_by_global_norm", "clip_by_norm", "clip_by_value", "concat", "constant",
+    "control_dependencies", "convert_to_tensor", "cos", "count_nonzero", "cumsum", "device", "div", "divide",
+    "equal", "exp", "expand_dims", "fill", "floor", "floordiv", "floormod", "get_default_graph", "global_norm",
+    "gradients", "greater", "greater_equal", "group", "identity", "is_finite", "is_inf", "is_nan", "less",
+    "less_equal", "linspace", "log", "log1p", "logical_and", "logical_not", "logical_or", "logical_xor", "matmul",
+    "maximum", "minimum", "mod", "multiply", "name_scope", "negative", "no_op", "not_equal", "one_hot", "ones",
+    "ones_like", "pack", "pad", "placeholder", "placeholder_with_default", "pow", "random_normal", "random_uniform",
+    "range_", "rank", "reciprocal", "reduce_all", "reduce_any", "reduce_logsumexp", "reduce_max", "reduce_mean",
+    "reduce_min", "reduce_prod", "reduce_sum", "reset_default_graph", "reshape", "reverse", "round", "rsqrt",
+    "set_random_seed", "shape", "sigmoid", "sign", "sin", "size", "slice", "split", "sqrt", "square",
+    "squared_difference", "squeeze", "stack", "stop_gradient", "subtract", "tanh", "tile", "to_double", "to_float",
+    "to_int32", "to_int64", "transpose", "truediv", "truncated_normal", "tuple_", "unpack", "unstack", "where",
+    "zeros", "zeros_like",
+]
+
+for _n in ("add", "subtract", "multiply", "maximum", "minimum", "pow", "equal", "not_equal", "less", "less_equal",
+           "greater", "greater_equal", "logical_and", "logical_or", "logical_not", "square", "sqrt", "exp", "log",
+           "abs", "negative", "sign", "sigmoid", "tanh"):
+    globals()[_n].__module__ = __name__
+    globals()[_n].__name__ = globals()[_n].__qualname__ = _n
+
+_types.export(globals(), default_names=_NAMES)

@@ -14,6 +14,7 @@ from ..._core import graph as _graph
 from ..._core.tensor import Tensor
 from ...functional import regularization as R
 from ...ops import conv as C
+from . import _types
 from ._base import as_tensor, seeded_rng
 from .missing import module_getattr
 from .variables import GraphKeys, get_variable, ones_initializer, variable_scope, zeros_initializer
@@ -53,18 +54,19 @@ def dense(inputs, units, activation=None, use_bias=True, kernel_initializer=None
     with variable_scope(name, default_name="dense", reuse=reuse):
         kernel = get_variable("kernel", [n_in, int(units)], dtype=x.dtype, initializer=kernel_initializer,
                               regularizer=kernel_regularizer, trainable=trainable)
-        if len(x.shape) == 2:
-            y = O.matmul(x, kernel._read)
-        else:
+        lead = x.shape[:-1]
+        if len(x.shape) == 2 or sum(d is None for d in lead) > 1:
+            y = O.matmul(x, as_tensor(kernel))  # (a batched product when several leading sizes are unknown)
+        else:  # (N, ..., n) as one (N*..., n) GEMM, then back
             flat = O.reshape(x, (-1, n_in))
-            y = O.reshape(O.matmul(flat, kernel._read), tuple(-1 if d is None else d for d in x.shape[:-1])
+            y = O.reshape(O.matmul(flat, as_tensor(kernel)), tuple(-1 if d is None else d for d in lead)
                           + (int(units),))
         if use_bias:
             bias = get_variable("bias", [int(units)], dtype=x.dtype, initializer=bias_initializer,
                                 regularizer=bias_regularizer, trainable=trainable)
-            y = O.add(y, bias._read)
+            y = O.add(y, as_tensor(bias))
         if activation is not None:
-            y = activation(y)
+            y = activation(_types.wrap(y))
     return y
 
 
@@ -84,13 +86,13 @@ def conv2d(inputs, filters, kernel_size, strides=(1, 1), padding="valid", data_f
     with variable_scope(name, default_name="conv2d", reuse=reuse):
         kernel = get_variable("kernel", [kh, kw, cin, int(filters)], dtype=x.dtype, initializer=kernel_initializer,
                               regularizer=kernel_regularizer, trainable=trainable)
-        y = C.conv2d(x, kernel._read, stride=_pair(strides), padding=str(padding).upper())
+        y = C.conv2d(x, as_tensor(kernel), stride=_pair(strides), padding=str(padding).upper())
         if use_bias:
             bias = get_variable("bias", [int(filters)], dtype=x.dtype, initializer=bias_initializer,
                                 regularizer=bias_regularizer, trainable=trainable)
-            y = O.add(y, bias._read)
+            y = O.add(y, as_tensor(bias))
         if activation is not None:
-            y = activation(y)
+            y = activation(_types.wrap(y))
     return y
 
 
@@ -133,8 +135,8 @@ def batch_norm_apply(x, gamma, beta, moving_mean, moving_var, training, momentum
     g = _graph.get_default_graph()
     before = {id(o) for o in g.get_collection(GraphKeys.UPDATE_OPS)}
     n0 = len(g.ops)
-    y = R.batch_norm(x, None if gamma is None else gamma._read, None if beta is None else beta._read,
-                     moving_mean, moving_var, _training_flag(training), momentum=float(momentum),
+    y = R.batch_norm(x, None if gamma is None else as_tensor(gamma), None if beta is None else as_tensor(beta),
+                     moving_mean._var, moving_var._var, _training_flag(training), momentum=float(momentum),
                      eps=float(epsilon), axis=axis)
     ups = g.collections.get(GraphKeys.UPDATE_OPS, [])
     new = [o for o in ups if id(o) not in before]
@@ -173,3 +175,9 @@ def batch_normalization(inputs, axis=-1, momentum=0.99, epsilon=1e-3, center=Tru
         mv = get_variable("moving_variance", [c], dtype=x.dtype, initializer=moving_variance_initializer,
                           trainable=False)
         return batch_norm_apply(x, gamma, beta, mm, mv, training, momentum, epsilon, axis, GraphKeys.UPDATE_OPS)
+
+
+__all__ = ["average_pooling2d", "batch_normalization", "conv2d", "dense", "dropout", "flatten", "max_pooling2d"]
+_types.export(globals(), default_names={"dropout": "dropout", "flatten": "Reshape", "max_pooling2d": "MaxPool",
+                                        "average_pooling2d": "AvgPool"},
+              scope_names=("batch_normalization", "conv2d", "dense"))

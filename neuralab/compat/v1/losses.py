@@ -9,6 +9,7 @@ from ... import ops as O
 from ..._core import graph as _graph
 from ..._core.tensor import Tensor
 from ...functional import losses as L
+from . import _types
 from ._base import as_tensor, constant_node
 from .array_ops import add_n
 from .missing import module_getattr
@@ -28,25 +29,55 @@ class Reduction:
 
 
 def _finish(per_element, weights, loss_collection, reduction):
-    """Apply a scalar weight and TF's reduction (mean for the default SUM_BY_NONZERO_WEIGHTS)."""
-    if not isinstance(weights, numbers.Number):
-        w = as_tensor(weights)
-        if isinstance(w, Tensor) and w.data is not None and w.size == 1:
-            weights = float(w.data.reshape(()))
+    """Weight the per-element losses and reduce them TF's way.
+
+    ``SUM_BY_NONZERO_WEIGHTS`` (the default) divides the weighted sum by the
+    number of elements whose (broadcast) weight is not zero, 0 when there are
+    none; ``MEAN`` by the sum of the weights; ``SUM_OVER_BATCH_SIZE`` by the
+    number of elements. ``weights`` is a number or a tensor broadcastable to
+    the losses (a sequence mask, per-example weights).
+    """
+    if isinstance(weights, numbers.Number) and not isinstance(weights, bool):
+        w = float(weights)
+        loss = per_element if w == 1 else O.multiply(per_element, w)
+        if reduction == Reduction.NONE:
+            out = loss
+        elif reduction == Reduction.SUM:
+            out = O.sum(loss)
+        elif w == 0:
+            out = O.multiply(O.sum(loss), 0.0)
+        elif reduction == Reduction.MEAN:
+            out = O.divide(O.mean(loss), w)
         else:
-            raise NotImplementedError("neuralab.compat.v1: tf.losses with non-scalar weights is not supported")
-    loss = per_element if weights == 1 else O.multiply(per_element, float(weights))
-    if reduction == Reduction.NONE:
-        out = loss
-    elif reduction == Reduction.SUM:
-        out = O.sum(loss)
-    elif weights == 0:
-        out = O.multiply(O.sum(loss), 0.0)
+            out = O.mean(loss)
     else:
-        out = O.mean(loss) if reduction != Reduction.MEAN else O.divide(O.mean(loss), float(weights))
+        wt = as_tensor(weights)
+        if not isinstance(wt, Tensor):
+            wt = Tensor(np.asarray(wt, dtype=per_element.dtype))
+        if wt.dtype != per_element.dtype:
+            wt = O.cast(wt, per_element.dtype)
+        loss = O.multiply(per_element, wt)
+        full_w = O.multiply(O.ones_like(per_element), wt)
+        if reduction == Reduction.NONE:
+            out = loss
+        elif reduction == Reduction.SUM:
+            out = O.sum(loss)
+        elif reduction == Reduction.MEAN:
+            out = _safe_div(O.sum(loss), O.sum(full_w))
+        elif reduction == Reduction.SUM_OVER_BATCH_SIZE:
+            out = O.mean(loss)
+        else:
+            present = O.sum(O.cast(O.not_equal(full_w, 0.0), per_element.dtype))
+            out = _safe_div(O.sum(loss), present)
     if loss_collection:
         _graph.get_default_graph().add_to_collection(loss_collection, out)
     return out
+
+
+def _safe_div(num, den):
+    """num / den, and 0 where den is 0 (TF's div_no_nan)."""
+    zero = O.equal(den, 0.0)
+    return O.where(zero, O.zeros_like(num), O.divide(num, O.where(zero, O.ones_like(den), den)))
 
 
 def mean_squared_error(labels, predictions, weights=1.0, scope=None, loss_collection=GraphKeys.LOSSES,
@@ -74,6 +105,8 @@ def softmax_cross_entropy(onehot_labels, logits, weights=1.0, label_smoothing=0,
         lab = O.cast(lab, x.dtype)
     if label_smoothing:
         k = x.shape[-1]
+        if k is None:
+            raise ValueError("softmax_cross_entropy: label_smoothing needs the number of classes at build time")
         lab = O.add(O.multiply(lab, 1.0 - label_smoothing), label_smoothing / k)
     per = L.softmax_cross_entropy(x, O.stop_gradient(lab), reduction="none")
     return _finish(per, weights, loss_collection, reduction)
@@ -110,12 +143,12 @@ def add_loss(loss, loss_collection=GraphKeys.LOSSES):
 
 def get_losses(scope=None, loss_collection=GraphKeys.LOSSES):
     """tf.losses.get_losses."""
-    return _graph.get_default_graph().get_collection(loss_collection)
+    return _types.get_default_graph().get_collection(loss_collection, scope)
 
 
 def get_regularization_losses(scope=None):
     """tf.losses.get_regularization_losses."""
-    return _graph.get_default_graph().get_collection(GraphKeys.REGULARIZATION_LOSSES)
+    return _types.get_default_graph().get_collection(GraphKeys.REGULARIZATION_LOSSES, scope)
 
 
 def get_regularization_loss(scope=None, name="total_regularization_loss"):
@@ -134,3 +167,12 @@ def get_total_loss(add_regularization_losses=True, name="total_loss"):
     if not losses:
         raise ValueError("No losses found.")
     return add_n(losses)
+
+
+__all__ = ["Reduction", "absolute_difference", "add_loss", "get_losses", "get_regularization_loss",
+           "get_regularization_losses", "get_total_loss", "mean_squared_error", "sigmoid_cross_entropy",
+           "softmax_cross_entropy", "sparse_softmax_cross_entropy"]
+_types.export(globals(), default_names={"get_total_loss": "total_loss",
+                                        "get_regularization_loss": "total_regularization_loss"},
+              scope_names=("mean_squared_error", "absolute_difference", "softmax_cross_entropy",
+                           "sparse_softmax_cross_entropy", "sigmoid_cross_entropy"))

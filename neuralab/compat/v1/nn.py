@@ -7,6 +7,7 @@ from ... import ops as O
 from ...functional import activations as A, losses as L, regularization as R
 from ...ops import conv as C
 from ..._core.tensor import Tensor
+from . import _types
 from ._base import as_tensor, seeded_rng
 from .array_ops import _axis, _keep, sigmoid, tanh  # noqa: F401  (tf.nn.sigmoid / tf.nn.tanh)
 from .missing import module_getattr
@@ -189,3 +190,18 @@ def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name
 def _named_only(sentinel, fname):
     if sentinel is not None:
         raise ValueError(f"Only call `{fname}` with named arguments (labels=..., logits=..., ...)")
+
+
+__all__ = ["avg_pool", "batch_normalization", "bias_add", "conv2d", "dropout", "elu", "l2_loss", "leaky_relu",
+           "log_softmax", "max_pool", "moments", "relu", "relu6", "selu", "sigmoid",
+           "sigmoid_cross_entropy_with_logits",
+           "softmax", "softmax_cross_entropy_with_logits", "softmax_cross_entropy_with_logits_v2", "softplus",
+           "softsign", "sparse_softmax_cross_entropy_with_logits", "tanh", "xw_plus_b"]
+_types.export(globals(), default_names={
+    "relu": "Relu", "relu6": "Relu6", "leaky_relu": "LeakyRelu", "elu": "Elu", "selu": "Selu", "softplus": "Softplus",
+    "softsign": "Softsign", "softmax": "Softmax", "log_softmax": "LogSoftmax", "dropout": "dropout", "conv2d": "Conv2D",
+    "max_pool": "MaxPool", "avg_pool": "AvgPool", "bias_add": "BiasAdd", "xw_plus_b": "xw_plus_b",
+    "softmax_cross_entropy_with_logits": "softmax_cross_entropy_with_logits",
+    "softmax_cross_entropy_with_logits_v2": "softmax_cross_entropy_with_logits",
+    "sparse_softmax_cross_entropy_with_logits": "SparseSoftmaxCrossEntropyWithLogits",
+    "sigmoid_cross_entropy_with_logits": "logistic_loss", "l2_loss": "L2Loss", "batch_normalization": "batchnorm"})

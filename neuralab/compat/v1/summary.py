@@ -15,11 +15,11 @@ import numpy as np
 from ..._core import graph as _graph
 from ..._core.op import Op, Spec
 from ..._core.tensor import Tensor
-from ...ops.state import Assign
 from ...optim.optimizer import ApplyUpdates
-from ._base import as_tensor, gstate, tf_type
+from . import _types
+from ._base import as_tensor, core_graph, gstate
 from .missing import module_getattr
-from .variables import GraphKeys, Variable, _VariableRead
+from .variables import GraphKeys
 
 __getattr__ = module_getattr(__name__, "tf.summary")
 
@@ -49,7 +49,7 @@ class _Summary(Op):
     nondiff_inputs = (0,)
 
     @property
-    def tf_type(self):
+    def type(self):
         return {"scalar": "ScalarSummary", "histogram": "HistogramSummary", "image": "ImageSummary",
                 "text": "TensorSummary"}[self.kind]
 
@@ -68,7 +68,7 @@ class _Merge(Op):
 
     register = False
     differentiable = False
-    tf_type = "MergeSummary"
+    type = "MergeSummary"
 
     def forward(self, xp, *parts):
         return (b"".join(p for p in parts if p is not None),)
@@ -196,7 +196,7 @@ def merge(inputs, collections=None, name=None):
     from ..._core.op import dispatch
 
     with g.as_default():
-        out = dispatch(op, tuple(inputs))
+        out = dispatch(op, tuple(as_tensor(i) for i in inputs))
     for c in (collections or []):
         g.add_to_collection(c, out)
     return out
@@ -204,7 +204,7 @@ def merge(inputs, collections=None, name=None):
 
 def merge_all(key=GraphKeys.SUMMARIES, scope=None, name=None):
     """tf.summary.merge_all: merge every summary in the collection (None when there is none)."""
-    items = _graph.get_default_graph().get_collection(key)
+    items = [as_tensor(s) for s in _graph.get_default_graph().get_collection(key)]
     if scope is not None:
         items = [s for s in items if s._op.name.startswith(scope)]
     if not items:
@@ -232,17 +232,18 @@ def graph_def(graph):
                 sp.dim.add(size=-1 if d is None else int(d))
         return attr_value_pb2.AttrValue(list=lst)
 
+    graph = core_graph(graph)
+    stores = {}
     for v in gstate(graph).variables.values():
-        gd.node.add(name=v.op_name, op="VariableV2", attr={"_output_shapes": shapes_attr([tuple(v.shape)])})
+        stores[id(v._var)] = v.op_name
+        gd.node.add(name=v.op_name, op="VariableV2", attr={"_output_shapes": shapes_attr([tuple(v._var.shape)])})
     for op in graph.ops:
         inputs = []
-        if isinstance(op, _VariableRead):
-            inputs.append(op.var.op_name)
-        if isinstance(op, Assign) and isinstance(getattr(op, "var", None), Variable):
-            inputs.append(op.var.op_name)
+        if getattr(op, "var", None) is not None and id(op.var) in stores:  # an Assign
+            inputs.append(stores[id(op.var)])
         for i, t in enumerate(op.inputs):
-            if isinstance(t, Variable):
-                inputs.append(t.op_name)
+            if id(t) in stores:
+                inputs.append(stores[id(t)])
             elif t._op is not None:
                 inputs.append(t._op.name if t._idx == 0 else f"{t._op.name}:{t._idx}")
             else:
@@ -250,12 +251,12 @@ def graph_def(graph):
                 gd.node.add(name=cname, op="Const", attr={"_output_shapes": shapes_attr([tuple(t.shape)])})
                 inputs.append(cname)
         if isinstance(op, ApplyUpdates):
-            inputs.extend(p.op_name for p in op.optimizer.params if isinstance(p, Variable))
+            inputs.extend(stores[id(p)] for p in op.optimizer.params if id(p) in stores)
         inputs.extend("^" + c.name for c in op.control_inputs)
         attrs = {}
         if op.outputs:
             attrs["_output_shapes"] = shapes_attr([o.shape for o in op.outputs])
-        gd.node.add(name=op.name, op=tf_type(op), input=inputs, attr=attrs)
+        gd.node.add(name=op.name, op=op.type, input=inputs, attr=attrs)
     return gd
 
 
@@ -288,9 +289,9 @@ class FileWriter:
         """tf.summary.FileWriter.add_graph: write the graph (a neuralab Graph, e.g. ``sess.graph``)."""
         event_pb2 = _tbx()[3]
         g = graph if graph is not None else graph_def
-        if hasattr(g, "graph") and not isinstance(g, _graph.Graph):  # a Session
+        if hasattr(g, "graph") and not isinstance(g, (_graph.Graph, _types.Graph)):  # a Session
             g = g.graph
-        gd = g if not isinstance(g, _graph.Graph) else graph_def_of(g)
+        gd = graph_def_of(g) if isinstance(g, (_graph.Graph, _types.Graph)) else g
         ev = event_pb2.Event(graph_def=gd.SerializeToString())
         if global_step is not None:
             ev.step = int(global_step)
@@ -346,3 +347,8 @@ class FileWriterCache:
         for w in FileWriterCache._cache.values():
             w.close()
         FileWriterCache._cache.clear()
+
+
+__all__ = ["FileWriter", "FileWriterCache", "graph_def", "histogram", "image", "merge", "merge_all", "scalar", "text"]
+_types.export(globals(), names=["histogram", "image", "merge", "merge_all", "scalar", "text"],
+              scope_names=("histogram", "image", "merge", "merge_all", "scalar", "text"))

@@ -41,6 +41,7 @@ from ..._core import graph as _graph
 from ..._core.tensor import Tensor
 from ...optim import transforms as _T
 from . import errors
+from . import _types
 from ._base import SourceOp, as_tensor, gstate, no_control_dependencies, record_source
 from .array_ops import gradients, group
 from .missing import module_getattr
@@ -54,20 +55,17 @@ class _ResetSlots(SourceOp):
 
     nout = 0
     stateful = True
-    tf_type = "NoOp"
+    type = "NoOp"
 
     def forward(self, xp):
-        opt = self.resets_optimizer
-        for gs in opt._groups:
-            for fl in gs.flats:
-                for slot, arr in fl.slot_flat.items():
-                    arr[...] = self.init.get(slot, 0.0)
-            for st in gs.states:
-                st["step"] = 0
+        self.resets_optimizer.reset_state(self.init)
         return ()
 
     def infer(self):
         return ()
+
+    def state_writes(self):
+        return (self.resets_optimizer,)
 
 
 class _TFAdam(_optim.Adam):
@@ -121,7 +119,7 @@ class Optimizer:
         with g.name_scope(name or self._name):
             grads = [as_tensor(gr) for gr, _ in usable]
             grads = [gr if isinstance(gr, Tensor) else Tensor(np.asarray(gr)) for gr in grads]
-            opt = self._make([v for _, v in usable])
+            opt = self._make([v._var for _, v in usable])
             opt._tf_name = self._name
             update = opt.apply_gradients(grads)
             if update is None:  # every gradient was a constant: record nothing that runs now
@@ -135,8 +133,9 @@ class Optimizer:
             self._built.append(opt)
             if global_step is not None:
                 with g.control_dependencies([update]):
-                    inc = global_step.assign_add(np.ones((), dtype=global_step.dtype))
+                    inc = global_step.assign_add(np.ones((), dtype=global_step._var.dtype))
                 update = group(update, inc, name="update")
+        update = _types.wrap(update)
         g.add_to_collection(GraphKeys.TRAIN_OP, update)
         return update
 
@@ -376,10 +375,14 @@ class Saver:
         data = {"variables": {name: sess._value_of(v) for name, v in self._vars.items()}}
         opts = {}
         for key, opt in self._optimizers().items():
-            st = sess._opt_state.get(opt)
-            if st is not None and opt in sess._opt_ready:
-                opt._groups, opt.state = st
-                opts[key] = opt.state_dict()
+            st = sess._store.get(opt)
+            if st is not None:
+                own = opt.get_state()
+                opt.set_state(st)
+                try:
+                    opts[key] = opt.state_dict()
+                finally:
+                    opt.set_state(own)
         if opts:
             data["optimizers"] = opts
         folder = os.path.dirname(prefix) or "."
@@ -411,23 +414,24 @@ class Saver:
         for name, v in self._vars.items():
             if name not in stored:
                 raise errors.NotFoundError(None, None, f"Key {name} not found in checkpoint")
-            arr = np.array(stored[name], dtype=v.dtype)
-            if arr.shape != tuple(v.shape):
+            arr = np.array(stored[name], dtype=v._var.dtype)
+            if arr.shape != tuple(v._var.shape):
                 raise errors.InvalidArgumentError(None, None, f"Assign requires shapes of both tensors to match. "
-                                                  f"lhs shape= {list(v.shape)} rhs shape= {list(arr.shape)} "
+                                                  f"lhs shape= {list(v._var.shape)} rhs shape= {list(arr.shape)} "
                                                   f"(variable {name})")
-            sess._values[v] = arr
+            sess._store[v._var] = arr
         for key, opt in self._optimizers().items():
             sd = data.get("optimizers", {}).get(key)
             if sd is None:
                 continue
-            from .session import _new_opt_state
-
-            st = sess._opt_state.get(opt) or _new_opt_state(opt)
-            sess._opt_state[opt] = st
-            opt._groups, opt.state = st
-            opt.load_state_dict(sd)
-            sess._opt_ready.add(opt)
+            st = sess._store.get(opt) or opt.new_state()
+            own = opt.get_state()
+            opt.set_state(st)
+            try:
+                opt.load_state_dict(sd)
+            finally:
+                opt.set_state(own)
+            sess._store[opt] = st
 
     def export_meta_graph(self, *a, **k):
         """Not supported: graphs are Python code here (returns None)."""

@@ -1,11 +1,12 @@
 """``tf.Variable``, variable scopes, ``tf.get_variable``, initializers and collections.
 
-A :class:`Variable` is a concrete neuralab Tensor allocated with its shape and
-dtype when it is created, so optimizers and ``assign`` can update it in place,
-plus two graph nodes: ``<name>/read`` (what expressions use, so they read the
-value current at run time) and ``<name>/Assign`` (its initializer). The value a
-Variable holds belongs to a Session: each session keeps its own arrays and
-swaps them in around a run (see :mod:`neuralab.compat.v1.session`).
+A :class:`Variable` owns a concrete neuralab tensor marked as state (its
+storage, allocated with its shape and dtype, so optimizers and ``assign``
+update it in place) plus two graph nodes: ``<name>/read`` (what expressions
+use, so they read the value current at run time) and ``<name>/Assign`` (its
+initializer). The value a Variable holds belongs to a Session: each session
+keeps a store ``{storage: array}`` that its plans run against (see
+:mod:`neuralab.compat.v1.session`).
 """
 from __future__ import annotations
 
@@ -19,13 +20,13 @@ import numpy as np
 
 from ... import nn as _nn  # noqa: F401  (neuralab.nn.init below)
 from ..._core import graph as _graph
-from ..._core.op import Spec, dispatch
+from ..._core.op import dispatch
 from ..._core.tensor import Tensor
 from ...nn import init as _init
 from ...ops import elementwise as E
-from ...ops.state import Assign, group as _group
-from . import _base, _dtypes
-from ._base import SourceOp, as_graph_tensor, as_tensor, generate_node, gstate
+from ...ops.state import Assign, ReadVariable, group as _group
+from . import _base, _dtypes, _types
+from ._base import as_graph_tensor, as_tensor, generate_node, gstate
 
 
 class GraphKeys:
@@ -52,21 +53,8 @@ class GraphKeys:
 _SLOT_INITS = "_neuralab_compat_slot_initializers"  # optimizer-state resets run by global_variables_initializer
 
 
-class _VariableRead(SourceOp):
-    """``<variable>/read``: the variable's current value, read when the node runs; gradients stop here."""
-
-    differentiable = True
-    tf_type = "Identity"
-
-    def forward(self, xp):
-        return (self.var.data,)
-
-    def infer(self):
-        return (Spec(self.var.data.shape, self.var.data.dtype),)
-
-
-class _VariableOpView:
-    """What ``variable.op`` shows: the variable's node name and type."""
+class VariableOp:
+    """What ``variable.op`` is: the variable's node (``VariableV2``), named like the variable without ``:0``."""
 
     type = "VariableV2"
 
@@ -79,30 +67,49 @@ class _VariableOpView:
 
     @property
     def graph(self):
-        return self._var._graph
+        return self._var.graph
+
+    @property
+    def inputs(self):
+        return []
 
     @property
     def outputs(self):
-        return (self._var,)
+        return [self._var]
 
     @property
-    def _fetch_target(self):
-        return self._var._read
+    def control_inputs(self):
+        return []
+
+    @property
+    def device(self):
+        return ""
+
+    def values(self):
+        """The outputs as a tuple (the variable)."""
+        return (self._var,)
+
+    def __neuralab_tensor__(self):
+        return self._var._nl
 
     def run(self, feed_dict=None, session=None):
         """tf.Operation.run on a variable's op: evaluates its value (returns None like TF)."""
         from .session import _session_for
 
-        _session_for(session).run(self._var._read, feed_dict)
+        _session_for(session).run(self._var, feed_dict)
 
     def __repr__(self):
         return f"<tf.Operation '{self.name}' type=VariableV2>"
 
 
-class Variable(Tensor):
-    """tf.Variable: a mutable tensor whose value lives in a Session (see the module docstring)."""
+class Variable(_types._TensorLike):
+    """tf.Variable: a value that lives in a Session and persists across runs.
 
-    __hash__ = object.__hash__
+    Its storage is a neuralab tensor marked as state (``_var``); expressions use
+    its read node ``<name>/read`` (:func:`neuralab.read`), so they see the value
+    current when the graph runs; ``<name>/Assign`` is its initializer. Each
+    Session keeps its own value (the plan runs against the session's store).
+    """
 
     def __init__(self, initial_value=None, trainable=True, collections=None, validate_shape=True,
                  caching_device=None, name=None, variable_def=None, dtype=None, expected_shape=None,
@@ -110,40 +117,56 @@ class Variable(Tensor):
                  shape=None, _op_name=None):
         if initial_value is None:
             raise ValueError("initial_value must be specified.")
+        eager = _types.MODE.eager
         g = _graph.get_default_graph()
-        op_name = _op_name if _op_name is not None else g.unique_name(name or "Variable")
-        if _op_name is not None:
-            g.unique_name(op_name, scoped=False)  # reserve it
-        if callable(initial_value) and not isinstance(initial_value, Tensor):
-            with _base.no_control_dependencies(g):
-                initial_value = initial_value()
-        if isinstance(initial_value, Tensor) and initial_value.data is None:
-            init = as_tensor(initial_value)
-        elif isinstance(initial_value, Variable):
-            init = initial_value._read
+        if eager:
+            op_name = _op_name or name or "Variable"
         else:
-            with _base.no_control_dependencies(g):
-                init = _base.constant_node(initial_value, dtype, name=op_name + "/initial_value", scoped=False)
+            op_name = _op_name if _op_name is not None else g.unique_name(name or "Variable")
+            if _op_name is not None:
+                g.unique_name(op_name, scoped=False)  # reserve it
+        if callable(initial_value) and not hasattr(initial_value, "__neuralab_tensor__") \
+                and not isinstance(initial_value, Tensor):
+            with g.init_scope():
+                initial_value = initial_value()
+        init = as_tensor(initial_value)
+        if not (isinstance(init, Tensor) and (init.data is None or eager)):
+            with g.init_scope():
+                init = as_graph_tensor(initial_value, dtype, name=op_name + "/initial_value")
         dt = _dtypes.np_dtype(dtype) or np.dtype(init.dtype)
         if init.dtype != dt:
-            with _base.no_control_dependencies(g):
+            with g.init_scope():
                 init = E.cast(init, dt)
         shp = tuple(init.shape) if init.shape is not None else None
         if shp is None or any(d is None for d in shp):
-            raise ValueError(f"tf.Variable {op_name!r}: the initial value's shape {shp} must be fully defined")
-        Tensor.__init__(self, np.zeros(shp, dtype=dt))
-        self._blank = self.data
-        self._graph = g
+            if shape is not None and _types.as_shape(shape).is_fully_defined():
+                shp = tuple(_types.as_shape(shape).as_list())
+            elif not validate_shape and shp is not None:
+                shp = tuple(1 if d is None else d for d in shp)
+            else:
+                raise ValueError(f"tf.Variable {op_name!r}: the initial value's shape {shp} must be fully defined "
+                                 "(give shape= or a fully defined initial value)")
         self.op_name = op_name
-        self.name = op_name + ":0"
         self.trainable = bool(trainable)
         self.constraint = constraint
-        self.initial_value = init
-        with g.as_default(), _base.no_control_dependencies(g):  # a variable's own nodes wait for nothing
-            read = _VariableRead(var=self)
-            read.name = g.unique_name(op_name + "/read", scoped=False)
-            self._read = _graph.record(read, ())
-            self.initializer = _assign_node(self, init, name=op_name + "/Assign", scoped=False)._op
+        self._graph = g
+        store = Tensor(np.zeros(shp, dtype=dt), name=op_name)
+        store._variable = True
+        self._var = store
+        if eager:
+            store.data = np.array(init.numpy(), dtype=dt)
+            if dt.kind == "f" and self.trainable:
+                store.requires_grad = True
+            self._nl = store
+            self.initial_value = init
+            self.initializer = None
+            return
+        with g.as_default(), g.init_scope():  # a variable's own nodes wait for nothing
+            rd = ReadVariable()
+            rd.name = g.unique_name(op_name + "/read", scoped=False)
+            self._nl = _graph.record(rd, (store,))
+            self.initializer = _types.wrap_op(_assign_node(self, init, name=op_name + "/Assign", scoped=False)._op)
+        self.initial_value = _types.wrap(init)
         st = gstate(g)
         st.variables[op_name] = self
         if collections is None:
@@ -156,76 +179,90 @@ class Variable(Tensor):
 
     # -- TF's Variable API --------------------------------------------------------------
     @property
+    def name(self):
+        """``"<op name>:0"``."""
+        return self.op_name + ":0"
+
+    @property
     def graph(self):
-        """The graph this variable belongs to."""
-        return self._graph
+        """The tf.Graph this variable belongs to."""
+        return gstate(self._graph)
 
     @property
     def op(self):
         """The variable's node (``.name`` is the op name, e.g. ``"dense/kernel"``)."""
-        return _VariableOpView(self)
+        return VariableOp(self)
 
     @property
-    def device(self):
-        return ""
+    def dtype(self):
+        """The element type (TF 1.x shows a ref type for variables; here the plain DType)."""
+        return _dtypes.as_dtype(self._var.dtype)
+
+    @property
+    def shape(self):
+        """The variable's (fully known) shape."""
+        return _types.TensorShape(self._var.shape)
 
     def value(self):
         """tf.Variable.value: the read node."""
-        return self._read
+        return _types.wrap(self._nl)
 
-    def read_value(self):
-        """tf.Variable.read_value: the read node."""
-        return self._read
+    read_value = value
+    initialized_value = value
 
-    def initialized_value(self):
-        """tf.Variable.initialized_value (here: the read node; run the initializer first)."""
-        return self._read
+    def numpy(self):
+        """The value (eager execution only)."""
+        if not _types.MODE.eager:
+            raise NotImplementedError("numpy() is only available when eager execution is enabled.")
+        return self._var.numpy()
 
     def eval(self, session=None):
         """tf.Variable.eval: the variable's value in ``session`` (default: the default session)."""
         from .session import _session_for
 
-        return _session_for(session).run(self._read)
+        return _session_for(session).run(self)
 
     def load(self, value, session=None):
         """tf.Variable.load: write ``value`` into the variable in ``session`` without adding graph nodes."""
+        arr = np.array(value, dtype=self._var.dtype)
+        if arr.shape != tuple(self._var.shape):
+            raise ValueError(f"load: value of shape {arr.shape} does not fit variable {self.op_name} of "
+                             f"shape {tuple(self._var.shape)}")
+        if _types.MODE.eager:
+            self._var.data[...] = arr
+            return
         from .session import _session_for
 
-        sess = _session_for(session)
-        arr = np.array(value, dtype=self.dtype)
-        if arr.shape != self.shape:
-            raise ValueError(f"load: value of shape {arr.shape} does not fit variable {self.op_name} of "
-                             f"shape {self.shape}")
-        sess._values[self] = arr
+        _session_for(session)._store[self._var] = arr
 
     def assign(self, value, use_locking=None, name=None, read_value=True):
         """tf.Variable.assign: a graph node that writes ``value`` when it is run (and only then)."""
-        return _assign_node(self, value, name=name or "Assign")
+        return _types.wrap(_assign_node(self, value, name=name or "Assign"))
 
     def assign_add(self, delta, use_locking=None, name=None, read_value=True):
         """tf.Variable.assign_add: a node that adds ``delta`` when it is run."""
-        return _assign_node(self, E.add(self._read, as_tensor(delta)), name=name or "AssignAdd")
+        return _types.wrap(_assign_node(self, E.add(self._nl, as_graph_tensor(delta, self._var.dtype)),
+                                        name=name or "AssignAdd"))
 
     def assign_sub(self, delta, use_locking=None, name=None, read_value=True):
         """tf.Variable.assign_sub: a node that subtracts ``delta`` when it is run."""
-        return _assign_node(self, E.subtract(self._read, as_tensor(delta)), name=name or "AssignSub")
+        return _types.wrap(_assign_node(self, E.subtract(self._nl, as_graph_tensor(delta, self._var.dtype)),
+                                        name=name or "AssignSub"))
 
     def set_shape(self, shape):
         """tf.Variable.set_shape (shapes are fixed here; checks compatibility)."""
-        if tuple(shape) != tuple(self.shape):
-            raise ValueError(f"set_shape: {tuple(shape)} is not {tuple(self.shape)}")
+        if not self.shape.is_compatible_with(shape):
+            raise ValueError(f"set_shape: {_types.as_shape(shape)} is not compatible with {self.shape}")
 
-    def __eq__(self, other):  # TF 1.x: identity, so `v in list` works
-        return self is other
-
-    def __ne__(self, other):
-        return self is not other
+    def get_shape(self):
+        """The variable's shape."""
+        return self.shape
 
     def __repr__(self):
-        return f"<tf.Variable '{self.name}' shape={tuple(self.shape)} dtype={self.dtype.name}>"
-
-    def __getitem__(self, index):
-        return self._read[index]
+        if _types.MODE.eager:
+            return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
+                    f"numpy={self._var.numpy()!r}>")
+        return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}_ref>"
 
     def __iter__(self):
         raise TypeError("'Variable' object is not iterable.")
@@ -234,50 +271,23 @@ class Variable(Tensor):
         raise TypeError("Using a `tf.Variable` as a Python `bool` is not allowed.")
 
 
-def _unary(name):
-    def f(self):
-        return getattr(self._read, name)()
-    return f
-
-
-def _binary(fn, reflected=False):
-    if reflected:
-        return lambda a, b: fn(as_tensor(b), a._read)
-    return lambda a, b: fn(a._read, as_tensor(b))
-
-
-def _install_variable_operators():
-    from ... import ops as O
-
-    for name, fn in (("add", O.add), ("sub", O.subtract), ("mul", O.multiply), ("truediv", O.divide),
-                     ("pow", O.power), ("matmul", O.matmul)):
-        setattr(Variable, f"__{name}__", _binary(fn))
-        setattr(Variable, f"__r{name}__", _binary(fn, reflected=True))
-    for name, fn in (("lt", O.less), ("le", O.less_equal), ("gt", O.greater), ("ge", O.greater_equal)):
-        setattr(Variable, f"__{name}__", _binary(fn))
-    Variable.__neg__ = lambda a: O.negative(a._read)
-    Variable.__abs__ = lambda a: O.abs(a._read)
-    for name in ("reshape", "transpose", "sum", "mean", "max", "min", "argmax", "argmin", "exp", "log",
-                 "sqrt", "abs", "tanh", "sigmoid", "clip", "squeeze", "expand_dims", "astype"):
-        meth = functools.partialmethod(lambda self, *a, _n=name, **k: getattr(self._read, _n)(*a, **k))
-        setattr(Variable, name, meth)
-    Variable.T = property(lambda self: self._read.T)
-
-
-_install_variable_operators()
-
-
 def _assign_node(var, value, name="Assign", scoped=True):
-    """An Assign graph node writing ``value`` into ``var`` when run (never at build time).
+    """An Assign node writing ``value`` into ``var``'s storage when run (never at build time); eagerly: now.
 
     neuralab's Assign copies the value into the variable's array (or into a new
     array the first time), so the variable never aliases a fed array or another variable.
     """
+    store = var._var
+    if _types.MODE.eager:
+        v = as_tensor(value)
+        arr = v.numpy() if isinstance(v, Tensor) else np.asarray(v)
+        store.data[...] = arr
+        return store
     g = var._graph
-    v = as_graph_tensor(value, var.dtype)
-    if v.dtype != var.dtype:
-        v = E.cast(v, var.dtype)
-    op = Assign(var=var, dtype=var.dtype)
+    v = as_graph_tensor(value, store.dtype)
+    if v.dtype != store.dtype:
+        v = E.cast(v, store.dtype)
+    op = Assign(var=store, dtype=store.dtype)
     op.name = g.unique_name(name, scoped=scoped)
     with g.as_default():
         return dispatch(op, (v,))
@@ -287,9 +297,7 @@ def _assign_node(var, value, name="Assign", scoped=True):
 # collections
 # ---------------------------------------------------------------------------------------
 
-def get_collection(key, scope=None):
-    """tf.get_collection: the items of collection ``key`` (filtered by name ``scope`` when given)."""
-    items = _graph.get_default_graph().get_collection(key)
+def _filter_scope(items, scope):
     if scope is None:
         return items
     pat = re.compile(scope)
@@ -299,6 +307,11 @@ def get_collection(key, scope=None):
         if nm is not None and pat.match(nm):
             out.append(it)
     return out
+
+
+def get_collection(key, scope=None):
+    """tf.get_collection: the items of collection ``key`` (filtered by name ``scope`` when given)."""
+    return _types.get_default_graph().get_collection(key, scope)
 
 
 def get_collection_ref(key):
@@ -377,8 +390,9 @@ class Initializer:
     dtype = None
 
     def _node(self, fn, shape, dtype, seed, name):
-        return generate_node(fn, shape, _dtypes.np_dtype(dtype) or _dtypes.np_dtype(self.dtype, np.float32),
-                             seed, name)
+        return _types.wrap(generate_node(fn, shape, _dtypes.np_dtype(dtype) or _dtypes.np_dtype(self.dtype,
+                                                                                                np.float32),
+                                         seed, name))
 
     def get_config(self):
         """tf.keras.initializers.Initializer.get_config: the constructor arguments."""
@@ -636,6 +650,10 @@ class variable_scope:  # noqa: N801 - TF's public name
                 st.scope_counts[key] = st.scope_counts.get(key, 0) + 1
             full = f"{parent.name}/{base}" if parent.name else base
             reuse = parent.reuse
+        # re-entering a scope restarts the default names inside it (TF's close_variable_subscopes), so a
+        # second call of a GAN's discriminator under reuse=True finds "disc/dense/kernel", not "disc/dense_1/..."
+        for key in [k for k in st.scope_counts if k[0] == full or k[0].startswith(full + "/")]:
+            del st.scope_counts[key]
         if self._reuse is True or self._reuse is AUTO_REUSE:
             reuse = self._reuse
         if parent.reuse is True:
@@ -702,7 +720,7 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     reg = regularizer if regularizer is not None else scope.regularizer
     if reg is not None:
         with g.name_scope(full.rsplit("/", 1)[-1] + "/Regularizer"):
-            loss = reg(v._read)
+            loss = reg(v)
         if loss is not None:
             g.add_to_collection(GraphKeys.REGULARIZATION_LOSSES, loss)
     return v
@@ -718,3 +736,7 @@ __all__ = [
     "trainable_variables", "truncated_normal_initializer", "variable_scope", "variables_initializer",
     "variance_scaling_initializer", "xavier_initializer", "zeros_initializer",
 ]
+
+
+_types.export(globals(), names=["global_variables_initializer", "initialize_all_variables",
+                                "initialize_local_variables", "local_variables_initializer", "variables_initializer"])

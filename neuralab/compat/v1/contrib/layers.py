@@ -14,6 +14,7 @@ from .... import ops as O
 from ...._core import graph as _graph
 from ....functional import regularization as R
 from ....ops import conv as C
+from .. import _types
 from .._base import as_tensor, seeded_rng
 from .. import nn as _nn
 from ..layers import _last_dim, _pair, _training_flag, batch_norm_apply, flatten  # noqa: F401  (tf.contrib.layers.flatten)
@@ -51,16 +52,16 @@ def fully_connected(inputs, num_outputs, activation_fn=_nn.relu, normalizer_fn=N
         w = get_variable("weights", [n_in, int(num_outputs)], dtype=x.dtype, initializer=weights_initializer,
                          regularizer=weights_regularizer, trainable=trainable)
         _collect(w, variables_collections)
-        y = O.matmul(x, w._read)
+        y = O.matmul(x, as_tensor(w))
         if normalizer_fn is not None:
-            y = normalizer_fn(y, **(normalizer_params or {}))
+            y = as_tensor(normalizer_fn(_types.wrap(y), **(normalizer_params or {})))
         elif biases_initializer is not None:
             b = get_variable("biases", [int(num_outputs)], dtype=x.dtype, initializer=biases_initializer,
                              regularizer=biases_regularizer, trainable=trainable)
             _collect(b, variables_collections)
-            y = O.add(y, b._read)
+            y = O.add(y, as_tensor(b))
         if activation_fn is not None:
-            y = activation_fn(y)
+            y = as_tensor(activation_fn(_types.wrap(y)))
     return y
 
 
@@ -101,7 +102,7 @@ def batch_norm(inputs, decay=0.999, center=True, scale=False, epsilon=0.001, act
                 _collect(v, variables_collections)
         y = batch_norm_apply(x, gamma, beta, mm, mv, is_training, decay, epsilon, -1, updates_collections)
         if activation_fn is not None:
-            y = activation_fn(y)
+            y = as_tensor(activation_fn(_types.wrap(y)))
     return y
 
 
@@ -134,15 +135,15 @@ def conv2d(inputs, num_outputs, kernel_size, stride=1, padding="SAME", data_form
     with variable_scope(scope, default_name="Conv", reuse=reuse):
         w = get_variable("weights", [kh, kw, cin, int(num_outputs)], dtype=x.dtype, initializer=weights_initializer,
                          regularizer=weights_regularizer, trainable=trainable)
-        y = C.conv2d(x, w._read, stride=_pair(stride), padding=str(padding).upper())
+        y = C.conv2d(x, as_tensor(w), stride=_pair(stride), padding=str(padding).upper())
         if normalizer_fn is not None:
-            y = normalizer_fn(y, **(normalizer_params or {}))
+            y = as_tensor(normalizer_fn(_types.wrap(y), **(normalizer_params or {})))
         elif biases_initializer is not None:
             b = get_variable("biases", [int(num_outputs)], dtype=x.dtype, initializer=biases_initializer,
                              regularizer=biases_regularizer, trainable=trainable)
-            y = O.add(y, b._read)
+            y = O.add(y, as_tensor(b))
         if activation_fn is not None:
-            y = activation_fn(y)
+            y = as_tensor(activation_fn(_types.wrap(y)))
     return y
 
 
@@ -171,7 +172,7 @@ def l2_regularizer(scale, scope=None):
         raise ValueError(f"Setting a scale less than 0 on a regularizer: {scale}")
     if scale == 0:
         return lambda weights: None
-    return lambda weights: O.multiply(float(scale), _nn.l2_loss(weights))
+    return lambda weights: _types.wrap(O.multiply(float(scale), as_tensor(_nn.l2_loss(weights))))
 
 
 def l1_regularizer(scale, scope=None):
@@ -180,7 +181,7 @@ def l1_regularizer(scale, scope=None):
         raise ValueError(f"Setting a scale less than 0 on a regularizer: {scale}")
     if scale == 0:
         return lambda weights: None
-    return lambda weights: O.multiply(float(scale), O.sum(O.abs(as_tensor(weights))))
+    return lambda weights: _types.wrap(O.multiply(float(scale), O.sum(O.abs(as_tensor(weights)))))
 
 
 def apply_regularization(regularizer, weights_list=None):
@@ -188,12 +189,20 @@ def apply_regularization(regularizer, weights_list=None):
     from ..variables import get_collection
 
     ws = weights_list if weights_list is not None else get_collection(GraphKeys.WEIGHTS)
-    terms = [t for t in (regularizer(w) for w in ws) if t is not None]
+    terms = [as_tensor(t) for t in (regularizer(w) for w in ws) if t is not None]
     if not terms:
         raise ValueError("No regularization terms")
     out = terms[0]
     for t in terms[1:]:
         out = O.add(out, t)
-    return out
+    return _types.wrap(out)
 
 
+
+
+__all__ = ["apply_regularization", "avg_pool2d", "batch_norm", "conv2d", "convolution2d", "dropout", "flatten",
+           "fully_connected", "l1_regularizer", "l2_regularizer", "linear", "max_pool2d",
+           "variance_scaling_initializer", "xavier_initializer", "xavier_initializer_conv2d"]
+_types.export(globals(), names=["avg_pool2d", "batch_norm", "conv2d", "dropout", "fully_connected", "max_pool2d"])
+convolution2d = conv2d
+linear = fully_connected
