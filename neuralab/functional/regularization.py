@@ -92,7 +92,8 @@ def _variable(name, what, t, c):
     return t
 
 
-def batch_norm(x, gamma, beta, running_mean, running_var, training, momentum=0.9, eps=1e-3, axis=-1):
+def batch_norm(x, gamma, beta, running_mean, running_var, training, momentum=0.9, eps=1e-3, axis=-1,
+               update_collection="update_ops", run_updates=True):
     """Batch normalization (Ioffe & Szegedy 2015), per feature along ``axis``.
 
     Training (statistics of the mini-batch B = {x_1..m}, over every axis but
@@ -115,7 +116,9 @@ def batch_norm(x, gamma, beta, running_mean, running_var, training, momentum=0.9
     (C,), updated with :func:`neuralab.assign` (at once eagerly; in a graph the
     assign nodes run whenever the output is evaluated, like TF's
     ``updates_collections=None``, and are also added to the graph's
-    ``"update_ops"`` collection). ``training``: a bool, or a bool Tensor such as
+    ``update_collection``, ``"update_ops"`` by default; with
+    ``run_updates=False`` they are only added there and run when fetched, TF's
+    default). ``training``: a bool, or a bool Tensor such as
     a placeholder; then batch vs running statistics are chosen with ``where``
     and the update writes the old value back when it is False.
 
@@ -176,9 +179,10 @@ def batch_norm(x, gamma, beta, running_mean, running_var, training, momentum=0.9
     if not symbolic:
         return normalize(centered, var)
     g = next((t._graph for t in (x, *updates) if t._graph is not None), None) or _graph.get_default_graph()
-    for u in updates:
-        g.add_to_collection("update_ops", u._op)
-    with g.control_dependencies(updates):  # evaluating the output runs the updates
+    if update_collection:
+        for u in updates:
+            g.add_to_collection(update_collection, u._op)
+    with g.control_dependencies(updates if run_updates else ()):  # evaluating the output runs the updates
         if flag is True:
             return normalize(centered, var)
         mean_used = E.where(training, mu, rm)

@@ -132,25 +132,18 @@ def batch_norm_apply(x, gamma, beta, moving_mean, moving_var, training, momentum
     and listed in that collection: they run only when fetched, e.g. with
     ``with tf.control_dependencies(tf.get_collection(tf.GraphKeys.UPDATE_OPS))``.
     """
-    g = _graph.get_default_graph()
-    before = {id(o) for o in g.get_collection(GraphKeys.UPDATE_OPS)}
-    n0 = len(g.ops)
+    cols = [] if updates_collections is None else (
+        [updates_collections] if isinstance(updates_collections, str) else list(updates_collections))
     y = R.batch_norm(x, None if gamma is None else as_tensor(gamma), None if beta is None else as_tensor(beta),
                      moving_mean._var, moving_var._var, _training_flag(training), momentum=float(momentum),
-                     eps=float(epsilon), axis=axis)
-    ups = g.collections.get(GraphKeys.UPDATE_OPS, [])
-    new = [o for o in ups if id(o) not in before]
-    if new:
-        ids = {id(o) for o in new}
-        g.collections[GraphKeys.UPDATE_OPS] = [o for o in ups if id(o) not in ids]
-        if updates_collections is not None:
-            for o in g.ops[n0:]:
-                if o.control_inputs:
-                    o.control_inputs = tuple(c for c in o.control_inputs if id(c) not in ids)
-            cols = [updates_collections] if isinstance(updates_collections, str) else list(updates_collections)
-            for c in cols:
-                for o in new:
-                    g.add_to_collection(c, o)
+                     eps=float(epsilon), axis=axis, update_collection=cols[0] if cols else None,
+                     run_updates=updates_collections is None)
+    if len(cols) > 1:
+        g = _graph.get_default_graph()
+        ups = g.get_collection(cols[0])[-2:]
+        for c in cols[1:]:
+            for o in ups:
+                g.add_to_collection(c, o)
     return y
 
 

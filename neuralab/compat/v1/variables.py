@@ -709,10 +709,7 @@ def get_variable(name, shape=None, dtype=None, initializer=None, regularizer=Non
     if trainable is None:
         trainable = True
     g = _graph.get_default_graph()
-    if full in st.variables or full in g._names:
-        op_name = g.unique_name(full, scoped=False)
-    else:
-        op_name = full
+    op_name = g.unique_name(full, scoped=False)  # full itself unless a node has that name already
     v = Variable(value, trainable=trainable, collections=collections, dtype=d, _op_name=op_name)
     if shape is not None and tuple(v.shape) != tuple(_base.static_shape(shape)):
         raise ValueError(f"get_variable({full!r}): initializer gave shape {tuple(v.shape)}, expected {tuple(shape)}")
