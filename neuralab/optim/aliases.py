@@ -1,9 +1,13 @@
 """The lectures' optimizers: each names its state and the kernel that computes ``Δw``.
 
 All of them take ``params`` (Tensors or parameter-group dicts), apply
-``w ← w + Δw`` in place, accept ``weight_decay = ε`` (seed 001's decoupled decay
-``W ← (W + ΔW)·(1 − ε)``, applied after the step; AdamW's is different, see
-there) and ``max_grad_norm`` (global-norm gradient clipping before the step).
+``w ← w + Δw`` in place and accept
+
+* ``weight_decay = λ``: PyTorch's meaning, an L2 term in the gradient,
+  ``g ← g + λ·w`` (AdamW's is its decoupled ``w ← w·(1 − α·λ)``, see there);
+* ``lecture_decay = ε``: seed 001's decoupled decay ``W ← (W + ΔW)·(1 − ε)``,
+  applied after the step and independent of the learning rate;
+* ``max_grad_norm``: global-norm gradient clipping before the step.
 ``lr`` may be a number or a function ``lr(t)`` of the number of updates done
 so far (see :mod:`neuralab.optim.schedules`).
 
@@ -26,16 +30,17 @@ class SGD(Optimizer):
     * ``momentum = ρ > 0``: ``v ← ρ·v + ∇f``;  ``x ← x − α·v``  (velocity form);
     * ``nesterov=True``: ``v ← ρ·v + ∇f``;  ``x ← x − α·(∇f + ρ·v)``.
 
-    ``weight_decay = ε`` then applies ``x ← x·(1 − ε)`` after the step (seed 001;
-    unlike ``torch.optim.SGD``, whose ``weight_decay`` adds an L2 term to the
-    gradient).
+    ``weight_decay = λ`` adds ``λ·x`` to the gradient first (as ``torch.optim.SGD``);
+    ``lecture_decay = ε`` applies seed 001's ``x ← x·(1 − ε)`` after the step.
     """
 
     slots = ("momentum_buffer",)
 
-    def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0, max_grad_norm=None):
+    def __init__(self, params, lr, momentum=0.0, nesterov=False, weight_decay=0.0, max_grad_norm=None,
+                 lecture_decay=0.0):
         super().__init__(params, {"lr": lr, "momentum": momentum, "nesterov": bool(nesterov),
-                                  "weight_decay": weight_decay}, max_grad_norm=max_grad_norm)
+                                  "weight_decay": weight_decay, "lecture_decay": lecture_decay},
+                         max_grad_norm=max_grad_norm)
 
     def _check_group(self, group, defaults=False):
         super()._check_group(group, defaults)
@@ -66,9 +71,11 @@ class Momentum(SGD):
     whole velocity, the delta form only to new gradients.
     """
 
-    def __init__(self, params, lr, momentum=0.9, form="velocity", weight_decay=0.0, max_grad_norm=None):
+    def __init__(self, params, lr, momentum=0.9, form="velocity", weight_decay=0.0, max_grad_norm=None,
+                 lecture_decay=0.0):
         Optimizer.__init__(self, params, {"lr": lr, "momentum": momentum, "nesterov": False, "form": form,
-                                          "weight_decay": weight_decay}, max_grad_norm=max_grad_norm)
+                                          "weight_decay": weight_decay, "lecture_decay": lecture_decay},
+                           max_grad_norm=max_grad_norm)
 
     def _check_group(self, group, defaults=False):
         super()._check_group(group, defaults)
@@ -89,9 +96,9 @@ class Nesterov(SGD):
     point, so the gradient is taken at the stored parameters.
     """
 
-    def __init__(self, params, lr, momentum=0.9, weight_decay=0.0, max_grad_norm=None):
+    def __init__(self, params, lr, momentum=0.9, weight_decay=0.0, max_grad_norm=None, lecture_decay=0.0):
         super().__init__(params, lr, momentum=momentum, nesterov=True, weight_decay=weight_decay,
-                         max_grad_norm=max_grad_norm)
+                         max_grad_norm=max_grad_norm, lecture_decay=lecture_decay)
 
 
 class AdaGrad(Optimizer):
@@ -99,8 +106,9 @@ class AdaGrad(Optimizer):
 
     slots = ("grad_squared",)
 
-    def __init__(self, params, lr=0.01, eps=1e-7, weight_decay=0.0, max_grad_norm=None):
-        super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay}, max_grad_norm=max_grad_norm)
+    def __init__(self, params, lr=0.01, eps=1e-7, weight_decay=0.0, max_grad_norm=None, lecture_decay=0.0):
+        super().__init__(params, {"lr": lr, "eps": eps, "weight_decay": weight_decay, "lecture_decay": lecture_decay},
+                         max_grad_norm=max_grad_norm)
 
     def _check_group(self, group, defaults=False):
         super()._check_group(group, defaults)
@@ -120,9 +128,10 @@ class RMSProp(Optimizer):
 
     slots = ("grad_squared",)
 
-    def __init__(self, params, lr=0.001, decay=0.9, eps=1e-7, weight_decay=0.0, max_grad_norm=None):
-        super().__init__(params, {"lr": lr, "decay": decay, "eps": eps, "weight_decay": weight_decay},
-                         max_grad_norm=max_grad_norm)
+    def __init__(self, params, lr=0.001, decay=0.9, eps=1e-7, weight_decay=0.0, max_grad_norm=None,
+                 lecture_decay=0.0):
+        super().__init__(params, {"lr": lr, "decay": decay, "eps": eps, "weight_decay": weight_decay,
+                                  "lecture_decay": lecture_decay}, max_grad_norm=max_grad_norm)
 
     def _check_group(self, group, defaults=False):
         super()._check_group(group, defaults)
@@ -141,14 +150,18 @@ class Adam(Optimizer):
         x ← x − α·m̂ / (√v̂ + ε)
 
     ``betas = (β1, β2)``; the notes' starting point is β1 = 0.9, β2 = 0.999,
-    α = 1e-3 or 5e-4. ``weight_decay = ε_w`` is seed 001's decay after the step.
+    α = 1e-3 or 5e-4. ``weight_decay = λ`` adds ``λ·x`` to the gradient before the
+    moments (``torch.optim.Adam``'s L2); ``lecture_decay = ε`` is seed 001's
+    ``x ← x·(1 − ε)`` after the step. (For decay decoupled from the moments and
+    scaled by the learning rate, use :class:`AdamW`.)
     """
 
     slots = ("first_moment", "second_moment")
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, max_grad_norm=None):
-        super().__init__(params, {"lr": lr, "betas": _pair(betas), "eps": eps, "weight_decay": weight_decay},
-                         max_grad_norm=max_grad_norm)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.0, max_grad_norm=None,
+                 lecture_decay=0.0):
+        super().__init__(params, {"lr": lr, "betas": _pair(betas), "eps": eps, "weight_decay": weight_decay,
+                                  "lecture_decay": lecture_decay}, max_grad_norm=max_grad_norm)
 
     def _check_group(self, group, defaults=False):
         super()._check_group(group, defaults)
@@ -171,23 +184,22 @@ class AdamW(Adam):
     ``x ← x·(1 − α·λ)``, then the Adam step ``x ← x − α·m̂ / (√v̂ + ε)``: the
     decay ``λ = weight_decay`` is scaled by the learning rate and taken from the
     parameters before the step, never through the gradient or the moments (the
-    same as ``torch.optim.AdamW``).
+    same as ``torch.optim.AdamW``). ``lecture_decay = ε`` may be added on top
+    (seed 001's ``x ← x·(1 − ε)`` after the step).
     """
 
-    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, max_grad_norm=None):
-        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
-                         max_grad_norm=max_grad_norm)
+    decoupled_weight_decay = True
 
-    def _check_group(self, group, defaults=False):
-        wd = group.get("weight_decay", 0.0)
-        check_range("AdamW", "weight_decay", wd)
-        super()._check_group({**group, "weight_decay": 0.0}, defaults)
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01, max_grad_norm=None,
+                 lecture_decay=0.0):
+        super().__init__(params, lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                         max_grad_norm=max_grad_norm, lecture_decay=lecture_decay)
 
     def _apply_delta(self, xp, param, delta, group, lr):
         wd = group["weight_decay"]
         if wd:
             T.decay_(xp, param, lr * wd)
-        param += delta
+        super()._apply_delta(xp, param, delta, group, lr)
 
 
 def _pair(b):

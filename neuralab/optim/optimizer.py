@@ -188,11 +188,19 @@ class Optimizer:
     ``slots`` (the names of the per-parameter state arrays) and implement
     :meth:`_delta` by calling one kernel of :mod:`neuralab.optim.transforms`.
 
-    Every update is ``W ← W + ΔW``, followed, when the group's
-    ``weight_decay = ε > 0``, by seed 001's decoupled decay
-    ``W ← (W + ΔW)·(1 − ε)`` (applied after the step, not through the
-    gradient). With ``max_grad_norm`` set, the gradients of all groups are first
-    scaled together by ``min(1, max_grad_norm / ‖g‖₂)`` (global-norm clipping);
+    Every update is ``W ← W + ΔW``. Two kinds of weight decay, each by its own name:
+
+    * ``weight_decay = λ`` (PyTorch's meaning): an L2 term added to the
+      gradient before the rule sees it, ``g ← g + λ·W`` (the gradient of
+      ``f + (λ/2)‖W‖²``), so ``SGD(lr=0.01, weight_decay=1e-4)`` ported from
+      PyTorch behaves as there; AdamW overrides it with its decoupled
+      ``W ← W·(1 − α·λ)`` (see :class:`~neuralab.optim.AdamW`);
+    * ``lecture_decay = ε``: seed 001's decoupled decay ``W ← (W + ΔW)·(1 − ε)``,
+      applied after the step, independent of the learning rate.
+
+    With ``max_grad_norm`` set, the raw gradients of all groups are first
+    scaled together by ``min(1, max_grad_norm / ‖g‖₂)`` (global-norm clipping,
+    before the L2 term is added, as ``clip_grad_norm_`` before a PyTorch step);
     the last norm seen is kept in ``last_grad_norm``.
 
     ``state[p]`` is a dict with the parameter's ``"step"`` count and its state
@@ -200,6 +208,8 @@ class Optimizer:
     """
 
     slots: tuple = ()
+    #: True when ``weight_decay`` is decoupled from the gradient (AdamW) instead of an L2 term in it
+    decoupled_weight_decay: bool = False
 
     def __init__(self, params, defaults: dict, max_grad_norm=None):
         self.defaults = dict(defaults)
@@ -243,18 +253,24 @@ class Optimizer:
         if not callable(lr):
             check_range(name, "lr", lr)
         if "weight_decay" in group:
-            check_range(name, "weight_decay", group["weight_decay"], lo=0.0, hi=1.0)
+            check_range(name, "weight_decay", group["weight_decay"], lo=0.0, hi=None)
+        if "lecture_decay" in group:
+            check_range(name, "lecture_decay", group["lecture_decay"], lo=0.0, hi=1.0)
 
     def _delta(self, xp, grad, st, group, lr, step, out):  # pragma: no cover - abstract
         """Compute ``Δw`` for ``grad`` with state ``st`` (slot name -> array); return the array holding it."""
         raise NotImplementedError
 
     def _apply_delta(self, xp, param, delta, group, lr) -> None:
-        """``W ← W + ΔW``, then ``W ← W·(1 − ε)`` when the group has ``weight_decay = ε``."""
+        """``W ← W + ΔW``, then the lecture's ``W ← W·(1 − ε)`` when the group has ``lecture_decay = ε``."""
         param += delta
-        wd = group.get("weight_decay", 0.0)
-        if wd:
-            T.decay_(xp, param, wd)
+        eps = group.get("lecture_decay", 0.0)
+        if eps:
+            T.decay_(xp, param, eps)
+
+    def _l2(self, group) -> float:
+        """The L2 coefficient added to the gradient (``weight_decay``; 0 where it is decoupled, as in AdamW)."""
+        return 0.0 if self.decoupled_weight_decay else group.get("weight_decay", 0.0)
 
     # -- parameters ------------------------------------------------------------------------------
     @property
@@ -412,6 +428,7 @@ class Optimizer:
 
     def _update_group(self, group, gs: _GroupState, pds, grads, scale: float) -> None:
         lr0 = group["lr"]
+        l2 = self._l2(group)
         for fl in gs.flats:
             xp = fl.xp
             members = fl.members
@@ -425,7 +442,10 @@ class Optimizer:
                 g = grads[i]
                 if g is None:
                     continue
-                if scale != 1.0:
+                if l2:
+                    fl.grad_buffer()
+                    g = T.l2_gradient(xp, g, pds[i], scale, l2, fl.grad_views[j], fl.tmp_views[j])
+                elif scale != 1.0:
                     fl.grad_buffer()
                     g = xp.multiply(g, scale, out=fl.grad_views[j])
                 st = gs.states[i]
@@ -447,6 +467,10 @@ class Optimizer:
                 xp.multiply(grads[i], scale, out=fl.grad_views[j])
             else:
                 fl.grad_views[j][...] = grads[i]
+        l2 = self._l2(group)
+        if l2:
+            for j, i in enumerate(fl.members):
+                T.l2_gradient(xp, fl.grad_views[j], pds[i], 1.0, l2, fl.grad_views[j], fl.tmp_views[j])
         t = t0 + 1
         for s in sts:
             s["step"] = t

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 __all__ = [
-    "adagrad_delta", "adam_delta", "accumulated_momentum_delta", "clip_scale", "decay_", "global_norm",
+    "adagrad_delta", "adam_delta", "accumulated_momentum_delta", "clip_scale", "decay_", "global_norm", "l2_gradient",
     "nesterov_delta", "rmsprop_delta", "sgd_delta", "velocity_momentum_delta",
 ]
 
@@ -145,6 +145,21 @@ def decay_(xp, param, eps):
     """
     param *= 1.0 - eps
     return param
+
+
+def l2_gradient(xp, grad, param, scale, lam, out, tmp):
+    """PyTorch's ``weight_decay``: the gradient of ``f + (λ/2)·‖w‖²``, ``g ← scale·g + λ·w``, into ``out``.
+
+    ``scale`` is the clipping factor of the raw gradient (1 without clipping);
+    ``tmp`` is a scratch array of ``param``'s shape. ``grad`` is not changed.
+    """
+    if out is not grad:
+        xp.multiply(grad, scale, out=out)
+    elif scale != 1.0:
+        out *= scale
+    xp.multiply(param, lam, out=tmp)
+    out += tmp
+    return out
 
 
 def global_norm(xp, arrays) -> float:

@@ -124,14 +124,14 @@ def test_adamw_by_hand():
     close(x2, w2)
 
 
-def test_weight_decay_seed001_formula():
+def test_lecture_decay_seed001_formula():
     # W ← (W + ΔW)·(1 - ε), ΔW = -0.1*g, ε = 0.1
     # x1 = (x0 - 0.1*g1)*0.9 = [0.855, -1.71, 0.27];  x2 = (x1 - 0.1*g2)*0.9 = [0.6795, -1.629, 0.333]
-    x1, x2 = two_steps(lambda ps: SGD(ps, lr=0.1, weight_decay=0.1))
+    x1, x2 = two_steps(lambda ps: SGD(ps, lr=0.1, lecture_decay=0.1))
     close(x1, [0.855, -1.71, 0.27])
     close(x2, [0.6795, -1.629, 0.333])
     # the same decay after an Adam step
-    x1, _ = two_steps(lambda ps: Adam(ps, lr=0.1, weight_decay=0.1))
+    x1, _ = two_steps(lambda ps: Adam(ps, lr=0.1, lecture_decay=0.1))
     w1, _ = _adam_by_hand(0.1)
     close(x1, [w * 0.9 for w in w1])
 
@@ -473,7 +473,8 @@ def _p():
     (lambda: SGD(_p(), lr=-0.1), "SGD: lr must be >= 0"),
     (lambda: SGD(_p(), lr=0.1, momentum=1.0), r"SGD: momentum must be in \[0.0, 1.0\)"),
     (lambda: SGD(_p(), lr=0.1, nesterov=True), "nesterov=True needs momentum > 0"),
-    (lambda: SGD(_p(), lr=0.1, weight_decay=1.5), "weight_decay"),
+    (lambda: SGD(_p(), lr=0.1, lecture_decay=1.5), r"SGD: lecture_decay must be in \[0.0, 1.0\)"),
+    (lambda: SGD(_p(), lr=0.1, weight_decay=-1e-4), "SGD: weight_decay must be >= 0"),
     (lambda: Momentum(_p(), lr=0.1, form="heavy"), "form must be 'velocity'"),
     (lambda: Adam(_p(), betas=(0.9, 1.0)), r"Adam: betas\[1\] must be in \[0.0, 1.0\)"),
     (lambda: Adam(_p(), betas=(-0.1, 0.9)), r"betas\[0\]"),
@@ -520,8 +521,16 @@ def test_parameter_reassigned_in_place_and_shape_change():
 # -- oracle: torch.optim -----------------------------------------------------------------------------
 def _torch_pairs():
     # (ours, torch) with hyperparameters mapped: torch RMSprop's alpha is our decay and, like the notes,
-    # it adds eps outside the square root; torch SGD's weight_decay is L2 (not used here)
+    # it adds eps outside the square root; weight_decay is PyTorch's L2 term in the gradient in both
     return {
+        "SGD-L2": (lambda ps: SGD(ps, lr=0.01, weight_decay=1e-1),
+                   lambda torch, ps: torch.optim.SGD(ps, lr=0.01, weight_decay=1e-1)),
+        "SGD-momentum-L2": (lambda ps: SGD(ps, lr=0.01, momentum=0.9, weight_decay=0.05),
+                            lambda torch, ps: torch.optim.SGD(ps, lr=0.01, momentum=0.9, weight_decay=0.05)),
+        "Adam-L2": (lambda ps: Adam(ps, lr=0.01, weight_decay=0.1),
+                    lambda torch, ps: torch.optim.Adam(ps, lr=0.01, weight_decay=0.1)),
+        "RMSProp-L2": (lambda ps: RMSProp(ps, lr=0.01, decay=0.9, eps=1e-7, weight_decay=0.1),
+                       lambda torch, ps: torch.optim.RMSprop(ps, lr=0.01, alpha=0.9, eps=1e-7, weight_decay=0.1)),
         "Adam": (lambda ps: Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-8),
                  lambda torch, ps: torch.optim.Adam(ps, lr=0.01, betas=(0.8, 0.99), eps=1e-8)),
         "AdamW": (lambda ps: AdamW(ps, lr=0.01, weight_decay=0.1),
@@ -553,3 +562,61 @@ def test_trajectory_matches_torch(name):
             tp.grad = torch.from_numpy(A) @ tp + torch.sin(tp)
         topt.step()
         np.testing.assert_allclose(p.numpy(), tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+# -- weight_decay is PyTorch's L2; the lecture's decay has its own name (issue 9) -------------------------
+
+def test_weight_decay_is_l2_in_the_gradient_by_hand():
+    # g' = g + λ·x; SGD: x1 = x0 - 0.1·(g1 + 0.5·x0)
+    x1, _ = two_steps(lambda ps: SGD(ps, lr=0.1, weight_decay=0.5))
+    g1 = [0.5, -1.0, 2.0]
+    close(x1, [x - 0.1 * (g + 0.5 * x) for x, g in zip(X0, g1)])
+
+
+def test_a_pytorch_port_decays_as_in_pytorch_not_100_times_harder():
+    # SGD(lr=0.01, weight_decay=1e-4) with a zero loss gradient: x ← x·(1 - lr·λ) per step (PyTorch);
+    # the lecture's rule with ε = 1e-4 would shrink by (1 - 1e-4), 100 times more
+    p = nl.tensor(np.ones(3), requires_grad=True)
+    opt = SGD([p], lr=0.01, weight_decay=1e-4)
+    for _ in range(10):
+        p.grad = nl.tensor(np.zeros(3))
+        opt.step()
+    close(p.numpy(), [(1 - 0.01 * 1e-4) ** 10] * 3, tol=1e-14)
+    q = nl.tensor(np.ones(3), requires_grad=True)
+    lec = SGD([q], lr=0.01, lecture_decay=1e-4)
+    for _ in range(10):
+        q.grad = nl.tensor(np.zeros(3))
+        lec.step()
+    close(q.numpy(), [(1 - 1e-4) ** 10] * 3, tol=1e-14)  # independent of the learning rate
+
+
+@pytest.mark.parametrize("size", [7, 40000])  # gathered small parameters and big ones split over the cores
+def test_weight_decay_same_in_every_update_path_and_compiled(size):
+    rng = np.random.default_rng(0)
+    w0 = [rng.normal(size=(size,)), rng.normal(size=(3,))]
+    g = [rng.normal(size=(size,)), rng.normal(size=(3,))]
+
+    def run(compiled):
+        ps = [nl.tensor(w.copy(), requires_grad=True) for w in w0]
+        opt = Adam(ps, lr=0.01, weight_decay=0.1, max_grad_norm=1.0)
+        if compiled:
+            step = nl.compile(lambda *gs: opt.apply_gradients(list(gs)))
+            for _ in range(3):
+                step(*g)
+        else:
+            for _ in range(3):
+                opt.apply_gradients([nl.tensor(a) for a in g])
+        return [p.numpy() for p in ps]
+
+    torch = pytest.importorskip("torch")
+    tps = [torch.tensor(w, requires_grad=True) for w in w0]
+    topt = torch.optim.Adam(tps, lr=0.01, weight_decay=0.1)
+    scale = min(1.0, 1.0 / np.sqrt(sum(float(a @ a) for a in g)))  # (torch's clip_grad_norm_ adds 1e-6 to the norm)
+    for _ in range(3):
+        for tp, a in zip(tps, g):
+            tp.grad = torch.tensor(a * scale)
+        topt.step()
+    eager, comp = run(False), run(True)
+    for e, c, tp in zip(eager, comp, tps):
+        np.testing.assert_array_equal(e, c)
+        np.testing.assert_allclose(e, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
