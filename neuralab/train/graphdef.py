@@ -1,7 +1,8 @@
 """A TensorBoard GraphDef of neuralab's own ops (for the Graphs tab).
 
-Each recorded op becomes a node named by its scoped name ("layer1/matmul"),
-typed by its op class ("Matmul"), with edges from the ops producing its inputs;
+Each recorded op becomes a node named by its scoped name ("layer1/MatMul"),
+typed by TensorFlow's name for it (``Op.type``: "MatMul", "Add", "Sigmoid"),
+with edges from the ops producing its inputs;
 captured concrete tensors (parameters, constants) become "Variable"/"Const"
 nodes. TensorBoard groups nodes by the "/" in their names, so name scopes show
 as collapsible boxes. Used by the TensorBoard callback and compat.v1's FileWriter.
@@ -12,10 +13,6 @@ import numpy as np
 
 _DT = {np.dtype(np.float32): 1, np.dtype(np.float64): 2, np.dtype(np.int32): 3, np.dtype(np.uint8): 4,
        np.dtype(np.int64): 9, np.dtype(np.bool_): 10, np.dtype(np.float16): 19}
-
-
-def _camel(opname: str) -> str:
-    return "".join(w.capitalize() for w in opname.split("_"))
 
 
 def graph_def(ops, names: dict | None = None):
@@ -56,8 +53,7 @@ def graph_def(ops, names: dict | None = None):
     for op in ops:
         if getattr(op, "name", None) is None:
             continue
-        node = node_def_pb2.NodeDef(name=op.name, op="Placeholder" if type(op).__name__ == "Placeholder"
-                                    else _camel(op.opname))
+        node = node_def_pb2.NodeDef(name=op.name, op=op.type)
         for t in op.inputs:
             if t.data is not None or t._op is None or getattr(t._op, "name", None) is None:
                 node.input.append(leaf_name(t))

@@ -377,8 +377,9 @@ class Trainer:
         whose loss is NaN or Inf with :class:`~neuralab.train.NonFiniteError`
         naming the step (the :class:`~neuralab.train.NaNGuard` callback).
         ``resume_from`` continues a run from a checkpoint written by
-        :class:`~neuralab.train.callbacks.Checkpoint`, bit for bit; ``epochs`` is
-        then the run's total. ``verbose``: 0 silent, 1 progress and one line per
+        :class:`~neuralab.train.callbacks.Checkpoint` (a path, whose newest
+        readable version is used, or a loaded state dict), bit for bit;
+        ``epochs`` is then the run's total. ``verbose``: 0 silent, 1 progress and one line per
         epoch, 2 one line per epoch.
         """
         if isinstance(epochs, bool) or not isinstance(epochs, numbers.Integral) or epochs < 0:
@@ -414,7 +415,10 @@ class Trainer:
         if resume_from is not None:
             if not src.resumable:
                 raise ValueError("fit: resume_from needs re-iterable data (arrays, a DataLoader, a dataset)")
-            self.load_checkpoint(resume_from, fallback=True)
+            if isinstance(resume_from, dict):
+                self.load_state_dict(resume_from)
+            else:
+                self.load_checkpoint(resume_from, fallback=True)
             end = int(epochs)
             start_batch = self.batch_in_epoch
         else:

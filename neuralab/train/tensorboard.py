@@ -1,9 +1,19 @@
 """TensorBoard logging for ``fit`` (tensorboardX, an optional extra, imported lazily).
 
-Writes real event files: per-epoch scalars (loss, accuracy, validation metrics,
-learning rate), histograms of every weight, of its gradient and of each layer's
-activations, a few input images, the model's graph with one name scope per
-layer, and the run's hyperparameters with its final metrics (HParams tab).
+Writes real event files, all tags in one scheme ``<when>/<what>``:
+
+* ``step/loss`` and ``step/lr`` every ``log_every_n_steps`` steps (x axis: the global step);
+* ``epoch/loss``, ``epoch/accuracy``, ``epoch/val_loss``, ``epoch/val_accuracy``,
+  ``epoch/lr`` (the learning rate actually used) once per epoch;
+* ``weights/<param>``, ``gradients/<param>`` and ``activations/<i>_<Layer>`` histograms;
+* a few input images (``input``), the model's graph with TensorFlow's op names
+  (``MatMul``, ``Add``, ``Sigmoid``) and one name scope per layer;
+* the HParams tab: the hyperparameters with the run's held-out results
+  ``hparam/val_*`` (last epoch) and ``hparam/test_*`` (``test_data``, measured
+  when training ends), not its training accuracy.
+
+Install with ``pip install ".[tensorboard]"`` (tensorboardX, Pillow and the
+``tensorboard`` viewer) and look with ``tensorboard --logdir DIR``.
 """
 from __future__ import annotations
 
@@ -17,7 +27,7 @@ def _writer(logdir):
         from tensorboardX import SummaryWriter
     except ImportError as e:
         raise ImportError("TensorBoard logging needs tensorboardX: `pip install tensorboardX` "
-                          "(or `pip install neuralab[tensorboard]`)") from e
+                          "(from a checkout: `pip install \".[tensorboard]\"`)") from e
     return SummaryWriter(logdir)
 
 
@@ -44,19 +54,25 @@ def trace_model_ops(model, example_input):
 class TensorBoard(Callback):
     """Log a run to ``logdir`` for ``tensorboard --logdir``.
 
-    ``histogram_every``: epochs between histograms; ``example_input``: a few
-    training inputs (used for the graph, activation histograms and, when they
-    are images, the image tab); ``hparams``: dict shown in the HParams tab.
+    ``log_every_n_steps``: steps between ``step/loss`` and ``step/lr`` points
+    (0: none); ``histogram_every``: epochs between histograms; ``example_input``:
+    a few training inputs (used for the graph, activation histograms and, when
+    they are images, the image tab); ``hparams``: dict shown in the HParams tab
+    (an ``lr`` of None is replaced by the optimizer's actual learning rate);
+    ``test_data=(x, y)``: evaluated when training ends, its loss and accuracy
+    shown there as ``hparam/test_*`` beside the last epoch's ``hparam/val_*``.
     """
 
     def __init__(self, logdir, histogram_every: int = 1, example_input=None, hparams: dict | None = None,
-                 max_images: int = 3):
+                 max_images: int = 3, log_every_n_steps: int = 10, test_data=None):
         self.logdir = str(logdir)
         self.writer = _writer(self.logdir)
         self.histogram_every = histogram_every
+        self.log_every_n_steps = int(log_every_n_steps or 0)
         self.example_input = None if example_input is None else np.asarray(example_input)
         self.hparams = hparams
         self.max_images = max_images
+        self.test_data = test_data
 
     def on_train_begin(self, trainer):
         if self.example_input is not None:
@@ -74,6 +90,14 @@ class TensorBoard(Callback):
             if img is not None:
                 img = (img - img.min()) / (np.ptp(img) or 1.0)
                 self.writer.add_images("input", img, 0, dataformats="NHWC")
+
+    def on_batch_end(self, trainer, step, logs):
+        n = self.log_every_n_steps
+        if n and step % n == 0 and "loss" in logs:
+            from .loop import current_lr
+
+            self.writer.add_scalar("step/loss", float(logs["loss"]), step)
+            self.writer.add_scalar("step/lr", current_lr(trainer.optimizer), step)
 
     def on_epoch_end(self, trainer, epoch, logs):
         step = epoch + 1
@@ -109,7 +133,18 @@ class TensorBoard(Callback):
 
     def on_train_end(self, trainer, logs):
         if self.hparams is not None:
-            metrics = {f"hparam/{k}": float(v) for k, v in logs.items()}
-            hp = {k: (v if isinstance(v, (int, float, str, bool)) else str(v)) for k, v in self.hparams.items()}
+            from .loop import current_lr
+
+            metrics = {f"hparam/{k}": float(v) for k, v in logs.items() if k.startswith("val_")}
+            if self.test_data is not None:
+                r = trainer.evaluate(*self.test_data)
+                metrics.update({f"hparam/test_{k}": float(v) for k, v in r.items()})
+            if not metrics and "loss" in logs:  # nothing held out: the training loss, named as such
+                metrics["hparam/train_loss"] = float(logs["loss"])
+            hp = {}
+            for k, v in self.hparams.items():
+                if k == "lr" and v is None:
+                    v = current_lr(trainer.optimizer)
+                hp[k] = v if isinstance(v, (int, float, str, bool)) else str(v)
             self.writer.add_hparams(hp, metrics, name="hparams")
         self.writer.close()

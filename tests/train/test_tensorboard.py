@@ -17,7 +17,8 @@ def test_fit_writes_scalars_histograms_images_graph_and_hparams(tmp_path):
     ds = data.digits()
     model = nn.Sequential(nn.Dense(64, 16, activation="relu"), nn.Dense(16, 10))
     t = Trainer(model, optimizer="adam", lr=1e-2)
-    tb = TensorBoard(tmp_path, example_input=ds.x_train[:4], hparams={"lr": 1e-2, "hidden": 16})
+    tb = TensorBoard(tmp_path, example_input=ds.x_train[:4], hparams={"lr": None, "hidden": 16},
+                     log_every_n_steps=2, test_data=ds.test)
     t.fit(ds.x_train[:200], ds.y_train[:200], epochs=3, batch_size=50, validation_data=ds.test, callbacks=[tb],
           verbose=0)
     ea = event_accumulator.EventAccumulator(str(tmp_path), size_guidance={"histograms": 0, "images": 0,
@@ -37,12 +38,36 @@ def test_fit_writes_scalars_histograms_images_graph_and_hparams(tmp_path):
     graph = ea.Graph()
     names = {n.name for n in graph.node}
     ops = {n.op for n in graph.node}
-    assert "input" in names and {"Matmul", "Add", "Placeholder"} <= ops
+    assert "input" in names and {"MatMul", "Add", "Placeholder", "Maximum"} <= ops  # TensorFlow's op names
     assert any(n.startswith("sequential/dense/") for n in names)
     assert any(n.startswith("sequential/dense_1/") for n in names)
     assert "0/weight" in names  # parameters appear under their dotted names
     mm = next(n for n in graph.node if n.name == "sequential/dense/MatMul")
     assert list(mm.input) == ["input", "0/weight"]
+    # per-step loss and learning rate, one tag scheme <when>/<what>
+    assert [e.step for e in ea.Scalars("step/loss")] == [2, 4, 6, 8, 10, 12]
+    assert [e.value for e in ea.Scalars("step/lr")] == pytest.approx([1e-2] * 6)
+    assert [e.value for e in ea.Scalars("epoch/lr")] == pytest.approx([1e-2] * 3)
     hp = event_accumulator.EventAccumulator(str(tmp_path / "hparams"))
     hp.Reload()
-    assert "hparam/loss" in hp.Tags()["scalars"]
+    held_out = set(hp.Tags()["scalars"])
+    assert {"hparam/val_loss", "hparam/val_accuracy", "hparam/test_loss", "hparam/test_accuracy"} == held_out
+    test_acc = hp.Scalars("hparam/test_accuracy")[0].value
+    assert test_acc == pytest.approx(t.evaluate(*ds.test)["accuracy"])
+
+
+def test_hparams_hold_the_real_learning_rate(tmp_path):
+    from tensorboard.plugins.hparams import plugin_data_pb2
+
+    from neuralab.train.tensorboard import TensorBoard
+
+    nl.seed(0)
+    ds = data.iris()
+    t = Trainer(nn.Sequential(nn.Dense(4, 3)), optimizer="sgd")  # lr None: sgd's default 0.01
+    t.fit(ds.x_train, ds.y_train, epochs=1, verbose=0, callbacks=[TensorBoard(tmp_path, hparams={"lr": None})])
+    ea = event_accumulator.EventAccumulator(str(tmp_path / "hparams"))
+    ea.Reload()
+    content = ea.PluginTagToContent("hparams")
+    info = plugin_data_pb2.HParamsPluginData.FromString(content["_hparams_/session_start_info"])
+    assert info.session_start_info.hparams["lr"].number_value == pytest.approx(0.01)
+    assert set(ea.Tags()["scalars"]) == {"hparam/train_loss"}  # nothing held out: named as training loss
