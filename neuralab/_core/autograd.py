@@ -71,7 +71,7 @@ def _relevant_ops(roots, target_leaf_ids, target_out_keys):
     return {k for k, v in relevant.items() if v}
 
 
-def _sweep(ys, grad_ys, xs, create_graph):
+def _sweep(ys, grad_ys, xs, create_graph, release=False):
     """Core sweep. With ``xs`` None, accumulate into every leaf requiring grad."""
     seq = itertools.count()
     pending = {}
@@ -122,6 +122,10 @@ def _sweep(ys, grad_ys, xs, create_graph):
 
     while heap:
         _, _, op = heapq.heappop(heap)
+        if op.__dict__.get("_released"):
+            raise NeuralabError(f"backward: trying to backward through the graph a second time (op "
+                                f"'{op.opname}' was already used by a backward that did not keep it); call "
+                                "backward(retain_graph=True) the first time to backward through it again")
         gys = pending.pop(id(op))
         if out_keys:
             for i, g in enumerate(gys):
@@ -133,6 +137,9 @@ def _sweep(ys, grad_ys, xs, create_graph):
             continue
         op.needs_grad = needs
         gxs = _backward(op, tuple(gys))
+        if release:  # PyTorch's rule: a backward without retain_graph frees what the graph kept for it
+            op._released = True
+            op._ydata = None
         if not isinstance(gxs, (tuple, list)):
             gxs = (gxs,)
         if len(gxs) != len(ins):
@@ -200,15 +207,18 @@ class LateGradient(_op.Op):
         clone = object.__new__(type(op))
         clone.__dict__.update(op.attrs())
         clone.inputs = tuple(Tensor._make(a) for a in arrays[:n_in])
-        for t in clone.inputs:
-            t.requires_grad = t.dtype.kind in "fc"
         clone._ydata = tuple(arrays[n_in:n_in + n_out])
         clone.outputs = None
         clone.needs_grad = self.needs
         it = iter(arrays[n_in + n_out:])
         gys = tuple(Tensor._make(next(it)) if h else None for h in self.has)
-        with config.no_grad():
-            gxs = clone.backward(gys)
+        flags = config.flags
+        building, flags.building = flags.building, 0  # (a run inside Graph.as_default() computes, not records)
+        try:
+            with config.no_grad():
+                gxs = clone.backward(gys)
+        finally:
+            flags.building = building
         out = []
         for x, g, need in zip(clone.inputs, gxs, self.needs):
             if not need:
@@ -229,11 +239,16 @@ class LateGradient(_op.Op):
                             "unknown when the graph was built, is not supported; give the placeholder a shape")
 
 
-def backward(ys, grad_ys, create_graph: bool = False) -> None:
-    """Accumulate d(sum of ys)/d(leaf) into ``leaf.grad`` for every leaf requiring grad."""
+def backward(ys, grad_ys, create_graph: bool = False, retain_graph=None) -> None:
+    """Accumulate d(sum of ys)/d(leaf) into ``leaf.grad`` for every leaf requiring grad.
+
+    Unless ``retain_graph`` (default: ``create_graph``), the ops swept are
+    released: a second backward through them raises, as in PyTorch.
+    """
     ctx = config.enable_grad() if create_graph else config.no_grad()
+    release = not (create_graph if retain_graph is None else retain_graph)
     with ctx:
-        leaf_grads, _ = _sweep(list(ys), list(grad_ys), None, create_graph)
+        leaf_grads, _ = _sweep(list(ys), list(grad_ys), None, create_graph, release)
         seen = set()
         for t, g in leaf_grads.values():
             if g.data is not None and not create_graph:

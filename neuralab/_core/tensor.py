@@ -71,8 +71,12 @@ class Tensor:
 
     @classmethod
     def from_data(cls, x):
+        """``x`` if it is a Tensor, the tensor it stands for (``__neuralab_tensor__``), else a new Tensor of it."""
         if isinstance(x, Tensor):
             return x
+        f = getattr(x, "__neuralab_tensor__", None)
+        if f is not None:
+            return f()
         return cls(x)
 
     # -- basic properties -----------------------------------------------------------------
@@ -150,13 +154,16 @@ class Tensor:
     def astype(self, dtype) -> Tensor:
         return _ops.cast(self, dtype)
 
-    def backward(self, grad=None, retain_graph: bool = True, create_graph: bool = False) -> None:
+    def backward(self, grad=None, retain_graph=None, create_graph: bool = False) -> None:
         """Back-propagate from this tensor: add d(self)/d(leaf) into each leaf's ``.grad``.
 
         ``grad`` is the upstream gradient (required unless self is a scalar; default 1).
         With ``create_graph=True`` the gradients are themselves differentiable.
+        As in PyTorch, the graph is released afterwards unless ``retain_graph``
+        (default: ``create_graph``) is true: a second ``backward`` through it
+        raises instead of silently adding the gradients again.
         """
-        _autograd().backward([self], [grad], create_graph=create_graph)
+        _autograd().backward([self], [grad], create_graph=create_graph, retain_graph=retain_graph)
 
     def _label(self) -> str:
         return repr(self.name) if self.name else f"of shape {_opmod.fmt_shape(self.shape)}"
@@ -202,6 +209,8 @@ class Tensor:
         if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
             shape = tuple(shape[0])
         return _ops.reshape(self, shape)
+
+    view = reshape  # PyTorch's name (a reshape here: it may copy, and never aliases a parameter's memory)
 
     def transpose(self, *axes):
         if len(axes) == 1 and isinstance(axes[0], (tuple, list)):
@@ -327,4 +336,8 @@ def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = Non
     >>> tensor([1.0, 2.0]).dtype
     dtype('float32')
     """
-    return Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
+    t = Tensor(data, dtype=dtype, requires_grad=requires_grad, name=name)
+    if t.data.dtype.kind not in "biufc":  # strings, objects, dates: no op can compute with them
+        raise DTypeError(f"tensor: data of dtype {t.data.dtype} cannot be a tensor; tensors hold booleans or "
+                         "numbers (convert strings or objects to numbers first)")
+    return t

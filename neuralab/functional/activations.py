@@ -21,9 +21,7 @@ SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
 
-def _t(x):
-    """Arrays and numbers become Tensors first, so Python constants stay weakly typed."""
-    return x if isinstance(x, Tensor) else Tensor(x)
+_t = Tensor.from_data  # arrays and numbers become Tensors; tf.Tensor-like objects give theirs
 
 
 def sigmoid(x):

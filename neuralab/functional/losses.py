@@ -23,8 +23,7 @@ from .activations import log_softmax, softplus
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _t(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+_t = Tensor.from_data  # arrays and numbers become Tensors; tf.Tensor-like objects give theirs
 
 
 def _pair(name, pred, target):

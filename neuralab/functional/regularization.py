@@ -26,8 +26,7 @@ from ..ops.random import bernoulli_mask
 from ..ops.state import assign
 
 
-def _t(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+_t = Tensor.from_data  # arrays and numbers become Tensors; tf.Tensor-like objects give theirs
 
 
 def _static_flag(name, training):

@@ -87,8 +87,7 @@ def _draw(fn, shape, dtype, rng, who):
     return Parameter(arr, dtype=dtype)
 
 
-def _t(x):
-    return x if isinstance(x, Tensor) else Tensor(x)
+_t = Tensor.from_data  # arrays and numbers become Tensors; tf.Tensor-like objects give theirs
 
 
 def _pair(v, name):

@@ -733,7 +733,7 @@ def unstack(value, num=None, axis=0, name="unstack"):
     n = x.shape[axis] if num is None else num
     if n is None:
         raise ValueError(f"Cannot infer num from shape {_types.TensorShape(x.shape)}")
-    idx = (slice(None),) * (axis % len(x.shape))
+    idx = (_pyslice(None),) * (axis % len(x.shape))
     return [x[idx + (i,)] for i in range(n)]
 
 

@@ -1,10 +1,11 @@
 """Run a TF 1.x script unchanged on neuralab: ``python -m neuralab.compat.v1.runner script.py [args...]``.
 
-For the duration of the run, ``import tensorflow`` (and ``tensorflow.contrib.layers``,
-``tensorflow.contrib.framework``, ``tensorflow.examples.tutorials.mnist``,
-``tensorflow.compat.v1``, ...) gives :mod:`neuralab.compat.v1`; other
-``tensorflow.*`` modules raise ModuleNotFoundError saying the adapter lacks
-them. Afterwards ``sys.modules``, ``sys.meta_path``, ``sys.argv`` and
+For the duration of the run, ``import tensorflow`` gives
+:mod:`neuralab.compat.v1`, and ``tensorflow.a.b`` (``tensorflow.contrib.layers``,
+``tensorflow.examples.tutorials.mnist``, ``tensorflow.compat.v1``, ...) the
+adapter's module at attribute path ``a.b``; a module it lacks raises an
+ImportError saying "neuralab.compat.v1 does not provide `tensorflow.a.b` yet",
+also for ``from tensorflow.contrib import a``. Afterwards ``sys.modules``, ``sys.meta_path``, ``sys.argv`` and
 ``sys.path`` are restored, so a real TensorFlow is never shadowed outside the
 runner. The script runs as ``__main__`` with a fresh default graph.
 """
@@ -19,24 +20,25 @@ import sys
 
 _PKG = "neuralab.compat.v1"
 
-#: TensorFlow module name -> neuralab module providing it
-ALIASES = {
-    "tensorflow": _PKG,
-    "tensorflow.compat.v1": _PKG,
-    "tensorflow.nn": f"{_PKG}.nn",
-    "tensorflow.layers": f"{_PKG}.layers",
-    "tensorflow.losses": f"{_PKG}.losses",
-    "tensorflow.train": f"{_PKG}.train",
-    "tensorflow.summary": f"{_PKG}.summary",
-    "tensorflow.errors": f"{_PKG}.errors",
-    "tensorflow.contrib": f"{_PKG}.contrib",
-    "tensorflow.contrib.layers": f"{_PKG}.contrib.layers",
-    "tensorflow.contrib.framework": f"{_PKG}.contrib.framework",
-    "tensorflow.examples": f"{_PKG}.examples",
-    "tensorflow.examples.tutorials": f"{_PKG}.examples.tutorials",
-    "tensorflow.examples.tutorials.mnist": f"{_PKG}.examples.tutorials.mnist",
-    "tensorflow.examples.tutorials.mnist.input_data": f"{_PKG}.examples.tutorials.mnist.input_data",
-}
+
+class NotProvidedImportError(ImportError):
+    """``import tensorflow.x`` / ``from tensorflow.contrib import x`` for a module the adapter lacks."""
+
+
+def _resolve(fullname):
+    """The adapter module standing for TensorFlow module ``fullname`` (walking attributes of neuralab.compat.v1)."""
+    import types
+
+    mod = importlib.import_module(_PKG)
+    for part in fullname.split(".")[1:]:
+        try:
+            nxt = getattr(mod, part)
+        except AttributeError:
+            nxt = None
+        if not isinstance(nxt, types.ModuleType):
+            raise NotProvidedImportError(f"neuralab.compat.v1 does not provide `{fullname}` yet", name=fullname)
+        mod = nxt
+    return mod
 
 
 class _AliasLoader(importlib.abc.Loader):
@@ -53,34 +55,29 @@ class _AliasLoader(importlib.abc.Loader):
 class TensorFlowFinder(importlib.abc.MetaPathFinder):
     """Resolves ``tensorflow`` and ``tensorflow.*`` imports to the adapter while installed."""
 
-    def __init__(self, modules):
-        self.modules = modules
-
     def find_spec(self, fullname, path=None, target=None):
+        if fullname.startswith(_PKG + "."):
+            # ``from tensorflow.contrib import rnn`` asks for neuralab.compat.v1.contrib.rnn: when no such module
+            # exists, say what TensorFlow module is missing (a plain ModuleNotFoundError would be swallowed)
+            if importlib.machinery.PathFinder.find_spec(fullname, path) is None:
+                tf_name = "tensorflow" + fullname[len(_PKG):]
+                raise NotProvidedImportError(f"neuralab.compat.v1 does not provide `{tf_name}` yet", name=tf_name)
+            return None
         if fullname != "tensorflow" and not fullname.startswith("tensorflow."):
             return None
-        mod = self.modules.get(fullname)
-        if mod is None:
-            raise ModuleNotFoundError(f"neuralab.compat.v1 does not provide `{fullname}` yet", name=fullname)
+        mod = _resolve(fullname)
         return importlib.machinery.ModuleSpec(fullname, _AliasLoader(mod), is_package=hasattr(mod, "__path__"))
-
-
-def _modules():
-    mods = {name: importlib.import_module(target) for name, target in ALIASES.items()}
-    mods["tensorflow.compat"] = mods["tensorflow"].compat
-    return mods
 
 
 class installed:  # noqa: N801 - used as a context manager
     """``with installed():`` — ``import tensorflow`` gives neuralab.compat.v1 inside the block only."""
 
     def __enter__(self):
-        self.mods = _modules()
         self.saved = {k: sys.modules[k] for k in list(sys.modules) if k == "tensorflow" or k.startswith("tensorflow.")}
         for k in self.saved:
             del sys.modules[k]
-        sys.modules.update(self.mods)
-        self.finder = TensorFlowFinder(self.mods)
+        sys.modules["tensorflow"] = _resolve("tensorflow")
+        self.finder = TensorFlowFinder()
         sys.meta_path.insert(0, self.finder)
         return self
 
