@@ -169,10 +169,10 @@ class Tensor:
         return repr(self.name) if self.name else f"of shape {_opmod.fmt_shape(self.shape)}"
 
     def __repr__(self):
-        if self.data is None:
-            src = self._op.opname if self._op is not None else "?"
-            nm = f" name={self.name!r}" if self.name else ""
-            return f"Tensor(symbolic, shape={_opmod.fmt_shape(self.shape)}, dtype={self.dtype}, op={src}{nm})"
+        if self.data is None:  # a graph node: its name (op name and output index), as TF prints it
+            op = self._op
+            node = f"{op.name}:{self._idx}" if op is not None and op.name else "?"
+            return f'Tensor(symbolic "{node}", shape={_opmod.fmt_shape(self.shape)}, dtype={self.dtype})'
         g = ", requires_grad=True" if self.requires_grad else ""
         body = np.array2string(self.numpy(), separator=", ", prefix="Tensor(")
         return f"Tensor({body}, dtype={self.dtype}{g})"
