@@ -15,6 +15,13 @@ from .shape import (
 from .conv import avg_pool2d, conv2d, max_pool2d
 from .random import bernoulli_mask
 from ..functional.array import clip, split, square, stack  # noqa: E402  (composites)
+from .elementwise import (  # noqa: A004
+    IntegerDivisionError, ceil, cos, floor, floor_divide, isfinite, isinf, isnan, logical_xor, mod, round, sin,
+)
+from .reduce import all, any, cumsum, prod, top_k  # noqa: A004
+from .shape import flip, full, ones, reverse, shape_of, take_along_axis, tile, zeros
+from .random import random_normal, random_uniform
+from ..functional.array import slice  # noqa: A004  (a composite: TF's tf.slice)
 
 __all__ = [
     "Tensor", "abs", "add", "argmax", "argmin", "avg_pool2d", "bernoulli_mask", "conv2d", "max_pool2d",
@@ -24,6 +31,11 @@ __all__ = [
     "maximum", "mean", "min", "minimum", "multiply", "negative", "not_equal", "one_hot", "ones_like", "pad",
     "power", "reshape", "reshape_like", "sigmoid", "sign", "split", "sqrt", "square", "squeeze", "stack",
     "stop_gradient", "subtract", "sum", "sum_to_like", "tanh", "transpose", "unreduce", "where", "zeros_like",
+]
+__all__ += [
+    "IntegerDivisionError", "all", "any", "ceil", "cos", "cumsum", "flip", "floor", "floor_divide", "full",
+    "isfinite", "isinf", "isnan", "logical_xor", "mod", "ones", "prod", "random_normal", "random_uniform", "reverse",
+    "round", "shape_of", "sin", "slice", "take_along_axis", "tile", "top_k", "zeros",
 ]
 
 import sys as _sys  # noqa: E402

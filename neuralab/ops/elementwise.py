@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._core.errors import DTypeError
-from .._core.op import Op, Spec, broadcast_shapes, dispatch, dispatch2
+from .._core.errors import DTypeError, NeuralabError
+from .._core.op import Op, Spec, broadcast_shapes, dispatch, dispatch2, fmt_shape
 from . import _util
 
 _new = object.__new__  # attribute-free ops skip __init__ on the hot path
@@ -384,6 +384,172 @@ class Sign(_Unary):
         return (None,)
 
 
+class _Rounding(_Unary):
+    """Base of floor/ceil/round: integers pass through unchanged, bools are refused; no gradient.
+
+    The output is piecewise constant, so its derivative is 0 almost everywhere and undefined at the
+    jumps; like TF (whose gradient for these ops is None) they are not differentiable: nothing flows
+    back through them.
+    """
+
+    differentiable = False
+
+    def infer(self, x):
+        if x.dtype.kind not in "fiu":
+            raise DTypeError(f"{self.opname}: expected a real number tensor, got {x.dtype}")
+        return (x,)
+
+    def forward(self, xp, x):
+        if x.dtype.kind in "iu":
+            return (x.copy(),)
+        if x.dtype.kind != "f":
+            raise DTypeError(f"{self.opname}: expected a real number tensor, got {x.dtype}")
+        return (self._kernel(xp)(x),)
+
+    def backward(self, g):
+        return (None,)
+
+
+class Floor(_Rounding):
+    """The largest integer <= x, elementwise (in x's dtype). No gradient."""
+
+    def _kernel(self, xp):
+        return xp.floor
+
+
+class Ceil(_Rounding):
+    """The smallest integer >= x, elementwise (in x's dtype). No gradient."""
+
+    def _kernel(self, xp):
+        return xp.ceil
+
+
+class Round(_Rounding):
+    """x rounded to the nearest integer, halves to the even neighbour (0.5 -> 0, 1.5 -> 2, -2.5 -> -2).
+
+    NumPy's ``round`` and TF's ``tf.round`` (banker's rounding, not Python 2's away-from-zero). No gradient.
+    """
+
+    def _kernel(self, xp):
+        return xp.rint
+
+
+class IntegerDivisionError(NeuralabError, ZeroDivisionError):
+    """An integer floor_divide/mod by zero (NumPy would return 0 with a warning; TF raises)."""
+
+
+def _check_int_divisor(opname, a, b):
+    if a.dtype.kind in "iub" and b.dtype.kind in "iub" and (b == 0).any():
+        raise IntegerDivisionError(f"{opname}: integer division by zero (divisor of shape {fmt_shape(b.shape)} "
+                                   f"has {int((b == 0).sum())} zero entries)")
+
+
+class FloorDivide(_Binary):
+    """floor(a / b) elementwise: Python's and NumPy's ``//`` (TF's FloorDiv): -7 // 2 == -4.
+
+    Integers stay integers; an integer division by zero raises :class:`IntegerDivisionError`.
+    Piecewise constant: no gradient (TF defines none either).
+    """
+
+    type = "FloorDiv"
+    differentiable = False
+
+    def forward(self, xp, a, b):
+        _check_int_divisor(self.opname, a, b)
+        return (xp.floor_divide(a, b),)
+
+    def backward(self, g):
+        return None, None
+
+
+class Mod(_Binary):
+    """a - floor(a / b) * b elementwise: the remainder with the sign of the divisor b.
+
+    Python's and NumPy's ``%`` and TF's FloorMod (``-7 % 3 == 2``, ``7 % -3 == -2``), not C's fmod.
+    Gradient (away from the jumps at a / b integer): d/da = 1, d/db = -floor(a / b).
+    """
+
+    type = "FloorMod"
+
+    def forward(self, xp, a, b):
+        _check_int_divisor(self.opname, a, b)
+        return (xp.remainder(a, b),)
+
+    def backward(self, g):
+        a, b = self.inputs
+        gb = negative(multiply(g[0], floor_divide(a, b))) if self.needs_grad[1] else None
+        return (g[0] if self.needs_grad[0] else None), gb
+
+
+class Sin(_FloatUnary):
+    """sin(x). Gradient: g * cos(x)."""
+
+    def forward(self, xp, x):
+        return (xp.sin(self._prep(xp, x)),)
+
+    def backward(self, g):
+        return (multiply(g[0], cos(self.inputs[0])),)
+
+
+class Cos(_FloatUnary):
+    """cos(x). Gradient: -g * sin(x)."""
+
+    def forward(self, xp, x):
+        return (xp.cos(self._prep(xp, x)),)
+
+    def backward(self, g):
+        return (negative(multiply(g[0], sin(self.inputs[0]))),)
+
+
+class LogicalXor(_Compare):
+    """a xor b elementwise (bool): true where exactly one is true."""
+
+    def forward(self, xp, a, b):
+        return (xp.logical_xor(a, b),)
+
+
+class _Classify(_Unary):
+    """Base of isnan/isfinite/isinf: a bool per element; no gradient."""
+
+    differentiable = False
+
+    def infer(self, x):
+        return (Spec(x.shape, np.dtype(bool)),)
+
+    def backward(self, g):
+        return (None,)
+
+
+class IsNan(_Classify):
+    """True where x is NaN (bool; integers are never NaN)."""
+
+    opname = "isnan"
+    type = "IsNan"
+
+    def forward(self, xp, x):
+        return (xp.isnan(x),)
+
+
+class IsFinite(_Classify):
+    """True where x is neither NaN nor +-Inf (bool)."""
+
+    opname = "isfinite"
+    type = "IsFinite"
+
+    def forward(self, xp, x):
+        return (xp.isfinite(x),)
+
+
+class IsInf(_Classify):
+    """True where x is +Inf or -Inf (bool)."""
+
+    opname = "isinf"
+    type = "IsInf"
+
+    def forward(self, xp, x):
+        return (xp.isinf(x),)
+
+
 def _check_float_arg(name, x):
     if x.dtype.kind not in "fc":
         raise DTypeError(f"{name}: expected a floating tensor, got {x.dtype}")
@@ -525,3 +691,58 @@ def logical_not(x):
 def sign(x):
     """Elementwise sign (-1, 0 or 1)."""
     return dispatch(_new(Sign), (x,))
+
+
+def floor(x):
+    """The largest integer <= x, elementwise (floats stay floats; integers pass through). No gradient."""
+    return dispatch(_new(Floor), (x,))
+
+
+def ceil(x):
+    """The smallest integer >= x, elementwise (floats stay floats; integers pass through). No gradient."""
+    return dispatch(_new(Ceil), (x,))
+
+
+def round(x):  # noqa: A001 - NumPy's name
+    """x rounded to the nearest integer, ties to even (``round([0.5, 1.5, 2.5]) == [0, 2, 2]``). No gradient."""
+    return dispatch(_new(Round), (x,))
+
+
+def floor_divide(a, b):
+    """floor(a / b) elementwise with broadcasting (Python's ``//``; integer division by zero raises). No gradient."""
+    return dispatch2(_new(FloorDivide), a, b)
+
+
+def mod(a, b):
+    """a - floor(a / b) * b elementwise: the remainder takes the divisor's sign (Python's ``%``, TF's floormod)."""
+    return dispatch2(_new(Mod), a, b)
+
+
+def sin(x):
+    """Elementwise sine (radians)."""
+    return dispatch(_new(Sin), (x,))
+
+
+def cos(x):
+    """Elementwise cosine (radians)."""
+    return dispatch(_new(Cos), (x,))
+
+
+def logical_xor(a, b):
+    """Elementwise logical exclusive or (bool)."""
+    return dispatch2(_new(LogicalXor), a, b)
+
+
+def isnan(x):
+    """True where x is NaN (bool, no gradient)."""
+    return dispatch(_new(IsNan), (x,))
+
+
+def isfinite(x):
+    """True where x is finite: not NaN, not +-Inf (bool, no gradient)."""
+    return dispatch(_new(IsFinite), (x,))
+
+
+def isinf(x):
+    """True where x is +Inf or -Inf (bool, no gradient)."""
+    return dispatch(_new(IsInf), (x,))

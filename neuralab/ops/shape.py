@@ -1,4 +1,5 @@
-"""Shape primitives: reshape, transpose, expand/squeeze, broadcast, indexing, concat, pad.
+"""Shape primitives: reshape, transpose, expand/squeeze, broadcast, indexing, concat, pad, tile, flip,
+and the ops whose shape is a run-time value: shape_of, reshape to a shape tensor, full/zeros/ones.
 
 Their gradients only move values around; the ``*_like`` ops take a reference
 tensor so that gradients also work when a shape is known only at run time.
@@ -393,11 +394,346 @@ class OneHot(Op):
         return (None,)
 
 
-# -- public functions ---------------------------------------------------------------------
-def reshape(x, shape):
-    """Same elements in ``shape`` (one entry may be -1)."""
+class Tile(Op):
+    """x repeated ``reps[i]`` times along axis i (NumPy's ``tile``; TF's ``tile`` when len(reps) == rank).
+
+    A shorter ``reps`` is padded with leading 1s; a longer one gives x leading
+    size-1 axes. Gradient: the sum over the copies (:class:`TileGrad`).
+    """
+
+    nin = 1
+
+    def __init__(self, reps=()):
+        super().__init__(reps=tuple(reps))
+
+    def forward(self, xp, x):
+        return (xp.tile(x, self.reps),)
+
+    def infer(self, x):
+        nd = max(len(x.shape), len(self.reps))
+        shape = (1,) * (nd - len(x.shape)) + tuple(x.shape)
+        reps = (1,) * (nd - len(self.reps)) + self.reps
+        return (Spec(tuple(None if d is None else d * r for d, r in zip(shape, reps)), x.dtype),)
+
+    def backward(self, g):
+        return (TileGrad.apply(g[0], self.inputs[0], reps=self.reps),)
+
+
+class TileGrad(Op):
+    """Sum g (shaped like ``tile(like, reps)``) over the copies, down to ``like``'s shape."""
+
+    nin = 2
+    nondiff_inputs = (1,)
+
+    def __init__(self, reps=()):
+        super().__init__(reps=tuple(reps))
+
+    def forward(self, xp, g, like):
+        nd = max(like.ndim, len(self.reps))
+        shape = (1,) * (nd - like.ndim) + like.shape
+        reps = (1,) * (nd - len(self.reps)) + self.reps
+        split = tuple(v for r, d in zip(reps, shape) for v in (r, d))  # (r0, d0, r1, d1, ...)
+        out = g.reshape(split).sum(axis=tuple(range(0, 2 * nd, 2)))
+        return (out.reshape(like.shape).astype(g.dtype, copy=False),)
+
+    def infer(self, g, like):
+        (want,) = Tile(reps=self.reps).infer(like)
+        if len(g.shape) != len(want.shape) or any(a is not None and b is not None and a != b
+                                                  for a, b in zip(g.shape, want.shape)):
+            raise ShapeError(f"tile_grad: g of shape {fmt_shape(g.shape)} is not {fmt_shape(like.shape)} tiled "
+                             f"{self.reps} times (expected {fmt_shape(want.shape)})")
+        return (Spec(like.shape, g.dtype),)
+
+    def backward(self, gg):
+        return Tile.apply(gg[0], reps=self.reps), None
+
+
+class Flip(Op):
+    """x with the order of elements reversed along ``axis`` (all axes when None). Gradient: flip g back.
+
+    NumPy's ``flip``, TF's ``reverse`` (ReverseV2).
+    """
+
+    nin = 1
+    type = "ReverseV2"
+
+    def __init__(self, axis=None):
+        super().__init__(axis=axis)
+
+    def forward(self, xp, x):
+        return (xp.flip(x, axis=normalize_axis(self.opname, self.axis, x.ndim)),)
+
+    def infer(self, x):
+        normalize_axis(self.opname, self.axis, len(x.shape))
+        return (x,)
+
+    def backward(self, g):
+        return (Flip.apply(g[0], axis=self.axis),)
+
+
+class TakeAlongAxis(Op):
+    """y = x[..., indices[..., j, ...], ...] along ``axis`` (NumPy's ``take_along_axis``).
+
+    ``indices`` has x's rank; along ``axis`` it picks positions (negative ones
+    count from the end), the other axes broadcast. Gradient: scatter-add of g
+    back to the picked positions (:class:`TakeAlongAxisGrad`).
+    """
+
+    nin = 2
+    nondiff_inputs = (1,)
+
+    def __init__(self, axis=-1):
+        super().__init__(axis=axis)
+
+    def forward(self, xp, x, indices):
+        return (xp.take_along_axis(x, indices, axis=self.axis),)
+
+    def infer(self, x, indices):
+        return (Spec(_along_axis_shape(self.opname, x.shape, indices, self.axis), x.dtype),)
+
+    def backward(self, g):
+        x, indices = self.inputs
+        return TakeAlongAxisGrad.apply(g[0], indices, x, axis=self.axis), None
+
+
+def _along_axis_shape(opname, xshape, indices, axis):
+    if indices.dtype.kind not in "iu":
+        raise DTypeError(f"{opname}: indices must be integers, got {indices.dtype}")
+    if len(indices.shape) != len(xshape):
+        raise ShapeError(f"{opname}: indices of shape {fmt_shape(indices.shape)} need the rank of the tensor "
+                         f"of shape {fmt_shape(xshape)}")
+    (ax,) = normalize_axis(opname, axis, len(xshape))
+    rest = [d if i != ax else 1 for i, d in enumerate(xshape)]
+    irest = [d if i != ax else 1 for i, d in enumerate(indices.shape)]
+    from .._core.op import broadcast_shapes
+
+    out = list(broadcast_shapes(opname, tuple(rest), tuple(irest)))
+    out[ax] = indices.shape[ax]
+    return tuple(out)
+
+
+class TakeAlongAxisGrad(Op):
+    """Zeros shaped like ``like`` with g added at ``indices`` along ``axis`` (the backward of take_along_axis).
+
+    Repeated indices accumulate; with ``unique=True`` (top_k's indices, distinct
+    along the axis, no broadcasting) the values are written in one pass instead.
+    Gradient w.r.t. g: ``take_along_axis(gg, indices)``.
+    """
+
+    nin = 3
+    nondiff_inputs = (1, 2)
+
+    def __init__(self, axis=-1, unique=False):
+        super().__init__(axis=axis, unique=bool(unique))
+
+    def forward(self, xp, g, indices, like):
+        out = xp.zeros(like.shape, dtype=g.dtype)
+        if self.unique:
+            xp.put_along_axis(out, indices, g, axis=self.axis)
+            return (out,)
+        (ax,) = normalize_axis(self.opname, self.axis, like.ndim)
+        full = g.shape
+        grid = []
+        for i, n in enumerate(full):
+            if i == ax:
+                grid.append(xp.broadcast_to(indices, full))
+            else:  # broadcast axes of like (size 1) collect every position into index 0
+                r = xp.arange(n) if like.shape[i] != 1 else xp.zeros(n, dtype=np.intp)
+                grid.append(r.reshape((1,) * i + (n,) + (1,) * (len(full) - i - 1)))
+        xp.add.at(out, tuple(grid), g)
+        return (out,)
+
+    def infer(self, g, indices, like):
+        want = _along_axis_shape(self.opname, like.shape, indices, self.axis)
+        if len(g.shape) != len(want) or any(a is not None and b is not None and a != b
+                                            for a, b in zip(g.shape, want)):
+            raise ShapeError(f"{self.opname}: g of shape {fmt_shape(g.shape)} does not fit indices of shape "
+                             f"{fmt_shape(indices.shape)} into {fmt_shape(like.shape)}")
+        return (Spec(like.shape, g.dtype),)
+
+    def backward(self, gg):
+        return TakeAlongAxis.apply(gg[0], self.inputs[1], axis=self.axis), None, None
+
+
+class ShapeOf(Op):
+    """The run-time shape of x as a 1-D integer tensor (TF's ``tf.shape``); known even when x's rank is not.
+
+    No gradient (the shape does not depend on x's values).
+    """
+
+    nin = 1
+    differentiable = False
+    type = "Shape"
+
+    def __init__(self, dtype=None):
+        super().__init__(dtype=np.dtype(np.int32) if dtype is None else np.dtype(dtype))
+
+    def forward(self, xp, x):
+        return (xp.asarray(x.shape, dtype=self.dtype),)
+
+    def infer(self, x):
+        return (Spec((len(x.shape),), self.dtype),)
+
+    def backward(self, g):
+        return (None,)
+
+
+def _check_shape_tensor(opname, spec, what="shape"):
+    if spec.dtype.kind not in "iu":
+        raise DTypeError(f"{opname}: the {what} must be an integer tensor, got {spec.dtype}")
+    if spec.shape is not None and len(spec.shape) != 1:
+        raise ShapeError(f"{opname}: the {what} must be a 1-D tensor, got shape {fmt_shape(spec.shape)}")
+
+
+def shape_from_dims(opname, dims: Spec, static_shape=None):
+    """The static shape of an op's output whose shape is the value of the 1-D integer tensor ``dims``.
+
+    ``static_shape`` (a tuple) when it was given as one; else one unknown size
+    per entry of ``dims`` (an unknown rank when its length is unknown too).
+    """
+    _check_shape_tensor(opname, dims)
+    if static_shape is not None:
+        return tuple(static_shape)
+    if dims.shape is None or dims.shape[0] is None:
+        return None
+    return (None,) * dims.shape[0]
+
+
+def _dims(opname, arr, allow_minus_one=False, what="shape"):
+    """A 1-D integer array (a shape tensor's value) -> a tuple of ints, checked."""
+    _check_shape_tensor(opname, Spec(arr.shape, arr.dtype), what)
+    dims = tuple(int(d) for d in arr)
+    lo = -1 if allow_minus_one else 0
+    if any(d < lo for d in dims) or (allow_minus_one and sum(1 for d in dims if d == -1) > 1):
+        raise ShapeError(f"{opname}: invalid {what} {dims}" + (" (sizes >= 0 and at most one -1)" if allow_minus_one
+                                                                else " (sizes must be >= 0)"))
+    return dims
+
+
+class DynamicReshape(Op):
+    """x reshaped to the run-time value of a 1-D integer ``shape`` tensor (one entry may be -1).
+
+    What :func:`reshape` records when the target shape is a symbolic tensor (TF's
+    ``tf.reshape(x, tf.shape(y))``): the output rank is the length of the shape
+    tensor when that is known, its sizes are known when the graph runs.
+    Gradient: g reshaped back to x's run-time shape.
+    """
+
+    nin = 2
+    nondiff_inputs = (1,)
+    type = "Reshape"
+
+    def forward(self, xp, x, shape):
+        dims = _dims("reshape", shape, allow_minus_one=True)
+        try:
+            return (xp.reshape(x, dims),)
+        except ValueError:
+            raise ShapeError(f"reshape: cannot reshape a tensor of shape {fmt_shape(x.shape)} ({x.size} elements) "
+                             f"into the run-time shape {dims}") from None
+
+    def infer(self, x, shape):
+        _check_shape_tensor("reshape", shape)
+        if shape.shape is None or shape.shape[0] is None:
+            return (Spec(None, x.dtype),)
+        r = shape.shape[0]
+        if r == 1 and _known(x.shape):
+            return (Spec((int(np.prod(x.shape, dtype=np.int64)),), x.dtype),)
+        if r == 0 and _known(x.shape) and int(np.prod(x.shape, dtype=np.int64)) != 1:
+            raise ShapeError(f"reshape: cannot reshape a tensor of shape {fmt_shape(x.shape)} into shape ()")
+        return (Spec((None,) * r, x.dtype),)
+
+    def backward(self, g):
+        return reshape_like(g[0], self.inputs[0]), None
+
+
+class Fill(Op):
+    """A tensor of shape ``dims`` (a 1-D integer tensor) with every element equal to the scalar ``value``.
+
+    TF's ``Fill``. ``static_shape`` is what is known of the shape when the
+    graph is built (the tuple given to :func:`full`, or None). Gradient: to
+    value, the sum of g (every element is value).
+    """
+
+    nin = 2
+    nondiff_inputs = (0,)
+
+    def __init__(self, static_shape=None):
+        super().__init__(static_shape=static_shape)
+
+    def forward(self, xp, dims, value):
+        if value.ndim != 0:
+            raise ShapeError(f"full: the fill value must be a scalar, got shape {fmt_shape(value.shape)}")
+        out = xp.empty(_dims("full", dims), dtype=value.dtype)
+        out[...] = value
+        return (out,)
+
+    def infer(self, dims, value):
+        if value.shape is not None and len(value.shape) != 0:
+            raise ShapeError(f"full: the fill value must be a scalar, got shape {fmt_shape(value.shape)}")
+        return (Spec(shape_from_dims("full", dims, self.static_shape), value.dtype),)
+
+    def backward(self, g):
+        from .reduce import sum as _sum
+
+        return None, _sum(g[0])
+
+
+def _shape_arg(opname, shape, allow_minus_one=False):
+    """A shape argument -> a tuple of ints (known now) or a 1-D integer Tensor (known when a graph runs).
+
+    Accepts an int, a sequence of ints and/or scalar integer tensors (packed
+    into one tensor when any is symbolic), a 1-D integer array or Tensor.
+    """
+    from .._core.tensor import Tensor
+
     if isinstance(shape, (int, np.integer)):
         shape = (int(shape),)
+    if isinstance(shape, Tensor):
+        if shape.data is None:
+            _check_shape_tensor(opname, Spec(shape.shape, shape.dtype))
+            return shape
+        shape = shape.data
+    if isinstance(shape, np.ndarray):
+        if shape.ndim == 0:
+            shape = shape.reshape(1)
+        return _dims(opname, shape, allow_minus_one)
+    parts = list(shape)
+    if any(isinstance(p, Tensor) and p.data is None for p in parts):
+        from ..functional.array import stack
+        from .elementwise import cast
+
+        elems = []
+        for i, p in enumerate(parts):
+            if not isinstance(p, Tensor):
+                p = Tensor(np.asarray(int(p), dtype=np.int64))
+            if p.dtype.kind not in "iu" or (p.shape is not None and len(p.shape) != 0):
+                raise ShapeError(f"{opname}: entry {i} of the shape must be a scalar integer, got "
+                                 f"{p.dtype} of shape {fmt_shape(p.shape)}")
+            elems.append(cast(p, np.int64) if p.dtype != np.int64 else p)
+        return stack(elems)
+    vals = []
+    for p in parts:
+        v = np.asarray(p.data if isinstance(p, Tensor) else p)
+        if v.ndim != 0 or v.dtype.kind not in "iu":
+            raise ShapeError(f"{opname}: shape entries must be integers, got {p!r}")
+        vals.append(int(v))
+    return _dims(opname, np.asarray(vals, dtype=np.int64).reshape(len(vals)), allow_minus_one)
+
+
+# -- public functions ---------------------------------------------------------------------
+def reshape(x, shape):
+    """Same elements in ``shape`` (one entry may be -1).
+
+    ``shape`` is a tuple of ints, or a 1-D integer tensor / a list holding scalar
+    integer tensors (TF's ``tf.reshape(x, [tf.shape(x)[0], -1])``): when that is
+    symbolic the sizes are known only when the graph runs (:class:`DynamicReshape`).
+    """
+    if isinstance(shape, (int, np.integer)):
+        shape = (int(shape),)
+    elif not isinstance(shape, tuple) or not all(isinstance(s, int) for s in shape):
+        shape = _shape_arg("reshape", shape, allow_minus_one=True)
+        if not isinstance(shape, tuple):
+            return DynamicReshape.apply(x, shape)
     return Reshape.apply(x, shape=tuple(int(s) for s in shape))
 
 
@@ -492,3 +828,97 @@ def one_hot(indices, depth, dtype=None):
     from .._core.dtypes import as_dtype, default_float
 
     return OneHot.apply(indices, depth=int(depth), dtype=as_dtype(dtype) or default_float())
+
+
+def tile(x, reps):
+    """x repeated ``reps[i]`` times along axis i (NumPy's ``tile``, TF's ``tile``); the gradient sums the copies."""
+    reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
+    if any(r < 0 for r in reps):
+        raise ShapeError(f"tile: repetitions must be >= 0, got {reps} for a tensor of shape "
+                         f"{fmt_shape(getattr(x, 'shape', np.shape(x)))}")
+    return Tile.apply(x, reps=reps)
+
+
+def flip(x, axis=None):
+    """x with the order of elements reversed along ``axis`` (an int, a tuple, or None for all axes)."""
+    if axis is not None and not isinstance(axis, (int, np.integer)):
+        axis = tuple(int(a) for a in axis)
+    return Flip.apply(x, axis=axis)
+
+
+#: TF's name for :func:`flip` (``tf.reverse(x, axis)``)
+reverse = flip
+
+
+def take_along_axis(x, indices, axis=-1):
+    """Elements of x at integer ``indices`` along ``axis`` (NumPy's ``take_along_axis``; indices has x's rank)."""
+    return TakeAlongAxis.apply(x, indices, axis=int(axis))
+
+
+def shape_of(x, dtype=np.int32):
+    """The shape of x as a 1-D integer tensor (int32 by default, TF's ``tf.shape``).
+
+    For a symbolic x it is a graph node whose value is the run-time shape, so
+    it works for unknown sizes and an unknown rank (the result then has static
+    shape ``(None,)``).
+    """
+    from .._core import graph as _graph
+    from .._core.dtypes import as_dtype
+    from .._core.tensor import Tensor
+
+    d = as_dtype(dtype)
+    if d.kind not in "iu":
+        raise DTypeError(f"shape_of: dtype must be an integer type, got {d}")
+    x = x if isinstance(x, Tensor) else Tensor(x)
+    out = ShapeOf.apply(x, dtype=d)
+    if out.data is None and out.shape is None:
+        _graph.refine_shape(out, (None,))
+    return out
+
+
+def full(shape, fill_value, dtype=None):
+    """A tensor of ``shape`` filled with ``fill_value`` (NumPy's ``full``, TF's ``fill``).
+
+    ``shape``: a tuple of ints (the result is concrete when ``fill_value`` is a
+    number) or a 1-D integer tensor, possibly symbolic (the sizes are then known
+    when the graph runs). ``fill_value`` may be a scalar Tensor: gradients flow
+    to it (the sum of the output's gradient). ``dtype`` defaults to the value's
+    (Python floats: the default float, ints: int64).
+    """
+    from .._core.dtypes import as_dtype
+    from .._core.tensor import Tensor
+    from .elementwise import cast
+
+    dims = _shape_arg("full", shape)
+    d = as_dtype(dtype)
+    if not isinstance(fill_value, Tensor):
+        value = Tensor(fill_value, dtype=d)
+        if value.ndim != 0:
+            raise ShapeError(f"full: the fill value must be a scalar, got shape {fmt_shape(value.shape)}")
+        if isinstance(dims, tuple):
+            out = np.empty(dims, dtype=value.dtype)
+            out[...] = value.data
+            return Tensor._make(out)
+    else:
+        value = fill_value
+        if d is not None and value.dtype != d:
+            value = cast(value, d)
+    if isinstance(dims, tuple):
+        return Fill.apply(Tensor(np.asarray(dims, dtype=np.int64).reshape(len(dims))), value, static_shape=dims)
+    return Fill.apply(dims, value)
+
+
+def zeros(shape, dtype=None):
+    """A tensor of zeros of ``shape`` (a tuple, or a 1-D integer tensor known at run time); the default float."""
+    from .._core.dtypes import as_dtype, default_float
+
+    d = as_dtype(dtype) or default_float()
+    return full(shape, np.zeros((), d), d)
+
+
+def ones(shape, dtype=None):
+    """A tensor of ones of ``shape`` (a tuple, or a 1-D integer tensor known at run time); the default float."""
+    from .._core.dtypes import as_dtype, default_float
+
+    d = as_dtype(dtype) or default_float()
+    return full(shape, np.ones((), d), d)

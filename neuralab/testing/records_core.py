@@ -389,3 +389,250 @@ register(OpRecord(name="read_variable", fn=lambda v: ReadVariable.apply(v), ref=
 # group has no inputs and no outputs: covered by the dedicated graph tests in tests/ops/test_opinfo.py
 register(OpRecord(name="group", fn=lambda: nl.group(), ref=None, shapes=[()], differentiable=False, graph=False,
                   notes=_kind("state")))
+
+
+# -- primitives added for TF 1.x programs: floor/ceil/round, floor_divide/mod, sin/cos, logical_xor,
+#    isnan/isfinite/isinf, prod/any/all/cumsum/top_k, tile/flip/take_along_axis, shape_of, reshape to a
+#    shape tensor, full ---------------------------------------------------------------------------
+
+from ..ops.reduce import ProdOfOthers  # noqa: E402
+from ..ops.shape import DynamicReshape, TakeAlongAxisGrad, TileGrad  # noqa: E402
+
+
+def _quarters(shape_lists):
+    """Floats on the grid k / 4 in [-3, 3]: exact halves (round's ties) and integers (floor/ceil's fixed points)."""
+
+    def make(rng, dtype):
+        return [[np.asarray(rng.integers(-12, 13, size=s) / 4, dtype=dtype) for s in shapes] for shapes in shape_lists]
+
+    return make
+
+
+for _name, _fn, _ref in [("floor", nl.floor, np.floor), ("ceil", nl.ceil, np.ceil), ("round", nl.round, np.round)]:
+    register(OpRecord(name=_name, fn=_fn, ref=_ref, make_inputs=_quarters(UNARY), differentiable=False,
+                      error_inputs=[([np.array([True, False])], nl.DTypeError, (_name, "bool"))],
+                      notes=_kind("elementwise")))
+
+register(OpRecord(name="floor_divide", fn=nl.floor_divide, ref=np.floor_divide, shapes=BINARY,
+                  sampler=_away_from_zero(0.5, 3.0), differentiable=False,
+                  error_inputs=_broadcast_error("floor_divide"),
+                  notes=_kind("elementwise")))
+
+# (an integer division by zero shows only when the values are known: tested in tests/ops/test_new_primitives.py)
+# mod jumps where a / b is an integer: the samples keep a / b at least 0.1 away from the integers
+_MOD_FULL = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 3), ()), ((), ())]  # a has the broadcast shape
+_MOD_SMALL_A = [((), (2, 3)), ((1, 3), (2, 1)), ((2, 1, 3), (4, 1))]  # it does not
+
+
+def _mod_inputs(rng, dtype):
+    out = []
+    for sa, sb in _MOD_FULL:  # a = q b with frac(q) in [0.1, 0.9]
+        b = _away_from_zero(0.5, 2.0)(rng, sb, np.float64)
+        q = rng.integers(-3, 3, size=sa) + rng.uniform(0.1, 0.9, size=sa)
+        out.append([np.asarray(q * b, dtype=dtype), np.asarray(b, dtype=dtype)])
+    for sa, sb in _MOD_SMALL_A:  # |a| in [0.3, 1.2], |b| in [1.5, 2.5]: |a / b| in [0.12, 0.8]
+        out.append([_away_from_zero(0.3, 1.2)(rng, sa, dtype), _away_from_zero(1.5, 2.5)(rng, sb, dtype)])
+    return out
+
+
+register(OpRecord(name="mod", fn=nl.mod, ref=np.mod, make_inputs=_mod_inputs,
+                  error_inputs=_broadcast_error("mod"),
+                  notes=_kind("elementwise")))
+
+for _name, _fn, _ref in [("sin", nl.sin, np.sin), ("cos", nl.cos, np.cos)]:
+    register(OpRecord(name=_name, fn=_fn, ref=_ref, shapes=UNARY, sampler=_uniform(-4, 4),
+                      notes=_kind("elementwise")))
+
+register(OpRecord(name="logical_xor", fn=nl.logical_xor, ref=np.logical_xor, make_inputs=_bools(BINARY),
+                  differentiable=False,
+                  error_inputs=[([np.zeros((3, 4), bool), np.zeros((5,), bool)], nl.ShapeError,
+                                 ("logical_xor", "(3, 4)", "(5,)"))],
+                  notes=_kind("elementwise")))
+
+
+def _specials(shape_lists):
+    """Finite values mixed with NaN, +Inf and -Inf."""
+
+    def make(rng, dtype):
+        pool = np.array([np.nan, np.inf, -np.inf, 0.0, 1.5, -2.0])
+        return [[np.asarray(pool[rng.integers(0, len(pool), size=s)], dtype=dtype) for s in shapes]
+                for shapes in shape_lists]
+
+    return make
+
+
+for _name, _fn, _ref in [("isnan", nl.isnan, np.isnan), ("isfinite", nl.isfinite, np.isfinite),
+                         ("isinf", nl.isinf, np.isinf)]:
+    register(OpRecord(name=_name, fn=_fn, ref=_ref, make_inputs=_specials(UNARY), differentiable=False,
+                      notes=_kind("elementwise")))
+
+
+def _with_zeros(rng, shape, dtype):
+    """|x| in [0.5, 1.5] with a random sign, and about one entry in four exactly 0 (prod's hard case)."""
+    x = _away_from_zero(0.5, 1.5)(rng, shape, np.float64)
+    return np.asarray(np.where(rng.random(shape) < 0.25, 0.0, x), dtype=dtype)
+
+
+register(OpRecord(name="prod", fn=_reduce_fn(nl.prod), ref=_reduce_ref(np.prod), shapes=REDUCE, sampler=_with_zeros,
+                  error_inputs=_axis_error("prod"), notes=_kind("reduce")))
+
+
+def _prod_of_others_ref(x, axis):
+    out = np.empty_like(x)
+    xm, om = np.moveaxis(x, axis, -1), np.moveaxis(out, axis, -1)
+    for i in range(xm.shape[-1]):
+        om[..., i] = np.prod(np.delete(xm, i, axis=-1), axis=-1)
+    return out
+
+
+_PROD_OTHERS = {1: 0, 2: 1, 3: -2, 4: 4}  # rank 4: the axis-out-of-range error
+register(OpRecord(
+    name="prod_of_others", fn=lambda x: ProdOfOthers.apply(x, axis=_PROD_OTHERS[x.ndim]),
+    ref=lambda x: _prod_of_others_ref(x, _PROD_OTHERS[x.ndim]),
+    make_inputs=lambda rng, dtype: [[np.asarray([0.0, 1.5, 0.0, -2.0], dtype)], [np.asarray([[0.0, 2.0, -1.5]], dtype)]]
+    + [[_with_zeros(rng, s, dtype)] for s in [(5,), (3, 4), (2, 3, 2), (3, 1)]],
+    error_inputs=[([np.zeros((1, 2, 1, 2), F32)], nl.ShapeError, ("prod_of_others", "axis 4", "rank 4"))],
+    notes=_kind("reduce")))
+
+for _name, _fn, _ref in [("any", nl.any, np.any), ("all", nl.all, np.all)]:
+    register(OpRecord(name=_name, fn=_reduce_fn(_fn), ref=_reduce_ref(_ref), make_inputs=_bools(REDUCE),
+                      differentiable=False, error_inputs=_axis_error(_name), notes=_kind("reduce")))
+
+# cumsum: flags by rank; rank 5 is for the axis error, rank 0 for the scalar error
+_CUMSUM = {1: dict(axis=0), 2: dict(axis=1, exclusive=True), 3: dict(axis=0, reverse=True),
+           4: dict(axis=-1, exclusive=True, reverse=True), 5: dict(axis=5), 0: dict(axis=0)}
+
+
+def _cumsum_ref(x):
+    a = _CUMSUM[x.ndim]
+    ax = a["axis"] % x.ndim
+    y = np.flip(x, ax) if a.get("reverse") else x
+    c = np.cumsum(y, axis=ax)
+    if a.get("exclusive"):
+        c = np.concatenate([np.zeros_like(np.take(c, [0], axis=ax)), np.delete(c, -1, axis=ax)], axis=ax)
+    return np.flip(c, ax).copy() if a.get("reverse") else c
+
+
+register(OpRecord(
+    name="cumsum", fn=lambda x: nl.cumsum(x, **_CUMSUM[x.ndim]), ref=_cumsum_ref,
+    shapes=[((5,),), ((3, 4),), ((4, 2, 3),), ((2, 1, 3, 4),), ((1,),)],
+    error_inputs=[([np.zeros((1, 1, 1, 1, 1), F32)], nl.ShapeError, ("cumsum", "axis 5", "rank 5")),
+                  ([np.zeros((), F32)], nl.ShapeError, ("cumsum", "rank >= 1", "()"))],
+    notes=_kind("reduce")))
+
+_TOPK = {1: 3, 2: 4, 3: 1, 0: 1}  # k by rank; rank 0 and a short last axis are errors
+
+
+def _top_k_ref(x):
+    k = _TOPK[x.ndim]
+    idx = np.argsort(-x, axis=-1, kind="stable")[..., :k]  # distinct samples: ties are tested on their own
+    return np.take_along_axis(x, idx, axis=-1), idx.astype(np.int64)
+
+
+register(OpRecord(
+    name="top_k", fn=lambda x: nl.top_k(x, _TOPK[x.ndim]), ref=_top_k_ref,
+    shapes=[((5,),), ((3, 4),), ((2, 3, 5),), ((4, 6),)], sampler=_distinct,
+    error_inputs=[([np.zeros(2, F32)], nl.ShapeError, ("top_k", "k = 3", "(2,)")),
+                  ([np.zeros((), F32)], nl.ShapeError, ("top_k", "rank >= 1", "()"))],
+    notes=_kind("reduce")))
+
+# take_along_axis(x, indices, axis): axis by rank; indices repeat (their gradients accumulate) and broadcast
+_TAKE_AXIS = {1: 0, 2: 1, 3: -3}
+
+
+def _take_inputs(rng, dtype):
+    cases = [((5,), (7,)), ((3, 4), (3, 6)), ((4, 2, 3), (2, 2, 3)), ((3, 4), (1, 2)), ((1, 4), (3, 4))]
+    out = []
+    for sx, si in cases:
+        n = sx[_TAKE_AXIS[len(sx)]]
+        out.append([np.asarray(rng.uniform(-2, 2, size=sx), dtype=dtype), rng.integers(-n, n, size=si)])
+    return out
+
+
+register(OpRecord(
+    name="take_along_axis", fn=lambda x, i: nl.take_along_axis(x, i, _TAKE_AXIS[x.ndim]),
+    ref=lambda x, i: np.take_along_axis(x, i, _TAKE_AXIS[x.ndim]), make_inputs=_take_inputs,
+    error_inputs=[([np.zeros((3, 4), F32), np.zeros(3, np.int64)], nl.ShapeError,
+                   ("take_along_axis", "(3,)", "(3, 4)")),
+                  ([np.zeros((3, 4), F32), np.zeros((3, 4), F32)], nl.DTypeError, ("take_along_axis", "float32"))],
+    notes=_kind("shape")))
+
+
+def _take_grad_ref(g, i, like):
+    ax = _TAKE_AXIS[like.ndim] % like.ndim
+    out = np.zeros(like.shape, g.dtype)
+    grid = list(np.indices(g.shape, sparse=True))
+    grid = [np.broadcast_to(i, g.shape) if k == ax else (r if like.shape[k] != 1 else np.zeros_like(r))
+            for k, r in enumerate(grid)]
+    np.add.at(out, tuple(grid), g)
+    return out
+
+
+def _take_grad_inputs(rng, dtype):
+    out = []
+    for x, i in _take_inputs(rng, dtype):
+        gshape = np.take_along_axis(x, i, _TAKE_AXIS[x.ndim]).shape
+        out.append([np.asarray(rng.uniform(-2, 2, size=gshape), dtype=dtype), i, x])
+    return out
+
+
+register(OpRecord(
+    name="take_along_axis_grad", fn=lambda g, i, like: TakeAlongAxisGrad.apply(g, i, like, axis=_TAKE_AXIS[like.ndim]),
+    ref=_take_grad_ref, make_inputs=_take_grad_inputs, notes=_kind("shape")))
+
+_TILE = {(2, 3): (2, 1), (3,): (2, 2), (): (3,), (2, 1, 2): (1, 3, 2), (4,): (0,), (1, 2): (-1, 2)}
+_TILE_SAMPLES = [(2, 3), (3,), (), (2, 1, 2), (4,)]
+register(OpRecord(
+    name="tile", fn=lambda x: nl.tile(x, _TILE[tuple(x.shape)]), ref=lambda x: np.tile(x, _TILE[x.shape]),
+    shapes=[(s,) for s in _TILE_SAMPLES],
+    error_inputs=[([np.zeros((1, 2), F32)], nl.ShapeError, ("tile", "(-1, 2)", "(1, 2)"))], notes=_kind("shape")))
+
+
+def _tile_grad_ref(g, like):
+    reps = _TILE[like.shape]
+    nd = max(like.ndim, len(reps))
+    shape = (1,) * (nd - like.ndim) + like.shape
+    reps = (1,) * (nd - len(reps)) + reps
+    out = np.zeros(shape, g.dtype)
+    for block in np.ndindex(*reps):
+        out += g[tuple(slice(b * d, (b + 1) * d) for b, d in zip(block, shape))]
+    return out.reshape(like.shape)
+
+
+register(OpRecord(
+    name="tile_grad", fn=lambda g, like: TileGrad.apply(g, like, reps=_TILE[tuple(like.shape)]), ref=_tile_grad_ref,
+    shapes=[(np.tile(np.empty(s), _TILE[s]).shape, s) for s in _TILE_SAMPLES],
+    error_inputs=[([np.zeros((4, 4), F32), np.zeros((2, 3), F32)], nl.ShapeError, ("tile_grad", "(4, 4)", "(4, 3)"))],
+    notes=_kind("shape")))
+
+_FLIP = {(3, 4): 1, (2, 3, 4): (0, -1), (5,): None, (): None, (2, 2): 2}
+register(OpRecord(
+    name="flip", fn=lambda x: nl.flip(x, _FLIP[tuple(x.shape)]), ref=lambda x: np.flip(x, _FLIP[x.shape]).copy(),
+    shapes=[((3, 4),), ((2, 3, 4),), ((5,),), ((),)],
+    error_inputs=[([np.zeros((2, 2), F32)], nl.ShapeError, ("flip", "axis 2", "rank 2"))], notes=_kind("shape")))
+
+register(OpRecord(name="shape_of", fn=nl.shape_of, ref=lambda x: np.asarray(x.shape, np.int32), shapes=UNARY,
+                  differentiable=False, notes=_kind("shape")))
+
+# reshape to a shape tensor (eagerly and compiled; the graph tests with unknown static sizes are in
+# tests/ops/test_new_primitives.py, because the static shape is known only when the graph runs)
+_DYN_RESHAPE = [((2, 3), [3, 2]), ((2, 3, 4), [4, -1]), ((), [1, 1]), ((6,), [2, 1, 3]), ((1, 1), [])]
+
+
+def _dyn_reshape_inputs(rng, dtype):
+    return [[np.asarray(rng.uniform(-2, 2, size=s), dtype=dtype), np.asarray(t, dtype=np.int64).reshape(len(t))]
+            for s, t in _DYN_RESHAPE]
+
+
+register(OpRecord(
+    name="dynamic_reshape", fn=lambda x, s: DynamicReshape.apply(x, s), ref=lambda x, s: np.reshape(x, tuple(s)),
+    make_inputs=_dyn_reshape_inputs, graph=False,
+    # (a size mismatch shows only when the graph runs: tested in tests/ops/test_new_primitives.py)
+    error_inputs=[([np.zeros(4, F32), np.array([2.0, 2.0])], nl.DTypeError, ("reshape", "integer", "float64")),
+                  ([np.zeros(4, F32), np.array([[2, 2]])], nl.ShapeError, ("reshape", "1-D", "(1, 2)"))],
+    notes=_kind("shape")))
+
+register(OpRecord(
+    name="fill", fn=lambda v: nl.full((2, 3), v), ref=lambda v: np.full((2, 3), v, dtype=v.dtype),
+    shapes=[((),), ((),), ((),)],
+    error_inputs=[([np.zeros(2, F32)], nl.ShapeError, ("full", "scalar", "(2,)"))], notes=_kind("shape")))

@@ -41,3 +41,20 @@ register(OpRecord(
                   ([np.zeros((2, 3), np.float32), np.full((4, 1, 3), 0.5, np.float32)], nl.ShapeError,
                    ("bernoulli_mask", "(4, 1, 3)", "(2, 3)"))],
     notes={"kind": "random"}))
+
+
+# random_normal / random_uniform: with std = 0 (low == high) every draw is the mean (low) exactly, whatever
+# the generator, so values, dtypes and shapes compare eagerly, in graph mode and compiled. The samples'
+# statistics, fresh draws per run and seeding are tested in tests/ops/test_new_primitives.py.
+_DRAW_SHAPES = [((3, 4),), ((),), ((2, 3, 2),), ((5,),)]
+
+register(OpRecord(
+    name="random_normal", fn=lambda x: nl.random_normal(x.shape, mean=1.5, std=0.0, dtype=x.dtype),
+    ref=lambda x: np.full(x.shape, 1.5, dtype=x.dtype), shapes=_DRAW_SHAPES, differentiable=False,
+    error_inputs=[([np.zeros((2,), np.int64)], nl.DTypeError, ("random_normal", "floating", "int64"))],
+    notes={"kind": "random"}))
+register(OpRecord(
+    name="random_uniform", fn=lambda x: nl.random_uniform(x.shape, -0.5, -0.5, dtype=x.dtype),
+    ref=lambda x: np.full(x.shape, -0.5, dtype=x.dtype), shapes=_DRAW_SHAPES, differentiable=False,
+    error_inputs=[([np.zeros((2,), np.int64)], nl.DTypeError, ("random_uniform", "floating", "int64"))],
+    notes={"kind": "random"}))
