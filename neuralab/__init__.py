@@ -56,11 +56,22 @@ def detach(x):
     return stop_gradient(x)  # noqa: F405
 
 
+def cat(tensors, dim=0):
+    """PyTorch's name for :func:`concatenate`: join ``tensors`` along ``dim``."""
+    return concatenate(tensors, axis=dim)  # noqa: F405
+
+
+def manual_seed(value: int):
+    """PyTorch's name for :func:`seed`: reseed the global generator; returns it."""
+    seed(value)
+    return get_rng()
+
+
 __all__ = [
     "CompiledFunction", "DTypeError", "FeedError", "Function", "Graph", "LabelError", "NeuralabError", "Op", "Plan",
-    "REGISTRY", "ShapeError", "Spec", "StateError", "Tensor", "TraceError", "assign", "bool_", "compile",
+    "REGISTRY", "ShapeError", "Spec", "StateError", "Tensor", "TraceError", "assign", "bool_", "cat", "compile",
     "default_float", "detach", "detect_anomaly", "enable_grad", "float16", "float32", "float64",
-    "get_default_graph", "get_rng", "grad", "gradients", "group", "int32", "int64", "is_grad_enabled",
+    "get_default_graph", "get_rng", "grad", "gradients", "group", "int32", "int64", "is_grad_enabled", "manual_seed",
     "name_scope", "no_grad", "placeholder", "read", "reset_default_graph", "run", "seed", "set_default_dtype",
     "tensor", "uint8", "value_and_grad", "__version__", *_ops_all, *_SUBMODULES, *_LAZY,
 ]

@@ -289,6 +289,9 @@ def he_normal(shape, dtype=None, rng=None) -> np.ndarray:
     >>> round(float(he_normal((500, 500), rng=0).std() ** 2 * 500), 1)
     2.0
     """
+    if len(_shape(shape)) < 2:  # a bias or a gain vector has no fan-in (PyTorch refuses it too)
+        raise ValueError(f"he_normal: needs a weight of at least 2 dimensions (fan_in, fan_out), got shape "
+                         f"{_shape(shape)}; initialize 1-D parameters with zeros/ones/constant")
     fan_in, _ = fans(shape)
     return normal(shape, 0.0, math.sqrt(2.0 / max(1, fan_in)), dtype=dtype, rng=rng)
 

@@ -86,3 +86,72 @@ def test_clip_grad_norm_underscore_matches_torch():
     np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-6)
     nn.utils.clip_grad_value_([w], 0.01)
     assert np.abs(w.grad.numpy()).max() <= 0.01
+
+
+# -- core names and rules PyTorch users reach for (issue 9) ---------------------------------------------
+
+def test_view_cat_and_manual_seed():
+    x = nl.tensor(np.arange(6.0), requires_grad=True)
+    v = x.view(2, 3)
+    assert v.shape == (2, 3) and x.view((3, 2)).shape == (3, 2)
+    v.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones(6))
+    a, b = np.ones((2, 3)), np.zeros((1, 3))
+    np.testing.assert_array_equal(nl.cat([nl.tensor(a), nl.tensor(b)]).numpy(),
+                                  torch.cat([_t(a), _t(b)]).numpy())
+    np.testing.assert_array_equal(nl.cat([nl.tensor(a), nl.tensor(a)], dim=1).numpy(), np.concatenate([a, a], 1))
+    nl.manual_seed(5)
+    d1 = F.dropout(nl.tensor(np.ones(50)), p=0.5).numpy()
+    nl.manual_seed(5)
+    np.testing.assert_array_equal(F.dropout(nl.tensor(np.ones(50)), p=0.5).numpy(), d1)
+
+
+def test_a_second_backward_through_a_released_graph_raises_as_in_pytorch():
+    w = nl.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])
+    with pytest.raises(nl.NeuralabError, match="backward through the graph a second time.*retain_graph=True"):
+        loss.backward()
+    np.testing.assert_array_equal(w.grad.numpy(), [2.0, 4.0])  # nothing was added again
+
+
+def test_retain_graph_allows_a_second_backward_that_accumulates():
+    w = nl.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * nl.exp(w)).sum()  # exp keeps its output for backward
+    loss.backward(retain_graph=True)
+    loss.backward()
+    wt = torch.tensor([1.0, 2.0], requires_grad=True)
+    lt = (wt * torch.exp(wt)).sum()
+    lt.backward(retain_graph=True)
+    lt.backward()
+    np.testing.assert_allclose(w.grad.numpy(), wt.grad.numpy(), rtol=1e-6)
+    with pytest.raises(nl.NeuralabError, match="second time"):
+        loss.backward()
+
+
+def test_create_graph_retains_by_default_and_a_fresh_forward_is_fine():
+    x = nl.tensor(3.0, requires_grad=True)
+    y = x * x * x
+    y.backward(create_graph=True)  # dy/dx = 3x² = 27, itself differentiable
+    g = x.grad
+    x.grad = None
+    g.backward()  # d²y/dx² = 6x = 18
+    assert float(x.grad) == pytest.approx(18.0)
+    for _ in range(3):  # a new graph each iteration: no error
+        w = nl.tensor([1.0], requires_grad=True)
+        (w * 2).sum().backward()
+
+
+def test_tensor_of_strings_or_objects_raises():
+    for bad in (np.array(["a", "b"]), np.array([1, "x"], dtype=object), ["a"], np.array([{}])):
+        with pytest.raises(nl.DTypeError, match="cannot be a tensor"):
+            nl.tensor(bad)
+
+
+def test_he_normal_of_a_1d_shape_raises():
+    with pytest.raises(ValueError, match=r"he_normal: needs a weight of at least 2 dimensions.*\(5,\)"):
+        nl.init.he_normal((5,))
+    with pytest.raises(ValueError):
+        torch.nn.init.kaiming_normal_(torch.zeros(5))  # PyTorch refuses it too
+    assert nl.init.he_normal((5, 3), rng=0).shape == (5, 3)
