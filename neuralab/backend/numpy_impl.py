@@ -17,16 +17,70 @@ TF "SAME"/"VALID" rules live in :mod:`neuralab.ops.conv`.
   onto the input by a vectorized strided add (col2im split by tap, so each
   add reads a contiguous slab; :func:`col2im` itself is kept for callers);
 - filter gradient: the same im2col blocks, ``cols.T @ g`` accumulated;
+- few input channels (``Cin <= SMALL_CIN``, e.g. MNIST's first layer): the
+  columns are built *tap-major*, ``(KH*KW*Cin, rows)``, one contiguous slab per
+  tap and channel, and handed to the GEMM transposed (an ``(N, OH, OW, KH, KW, 1)``
+  copy would move one float per inner loop);
 - pooling: ``KH*KW`` vectorized passes over strided tap views; max-pool's
   backward recomputes which tap won by comparing each tap with the output
-  (ties go to the first tap in row-major window order).
+  (ties go to the first tap in row-major window order);
+- fused bias + ReLU + max-pool (:func:`bias_relu_max_pool_forward`): the window
+  maximum of ``y + b`` with the winning tap of each window kept as a small
+  integer, ReLU applied to the pooled values; its backward scatters the
+  gradient to the winners (no comparison pass, no full-size masks).
+
+Temporaries that die inside a call (padded inputs, column blocks, masks) come
+from :func:`scratch`, a per-thread cache of buffers kept between calls, so a
+training step does not hand megabytes back to the OS and fault them in again
+every step; only the outputs are fresh arrays.
 """
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
 #: bytes of im2col columns handled per GEMM (a block stays in cache between the copy and the GEMM)
 BLOCK_BYTES = 4 << 20
+#: inputs with at most this many channels get tap-major columns (see the module docstring)
+SMALL_CIN = 4
+
+
+# ---------------------------------------------------------------------------------------
+# scratch buffers
+# ---------------------------------------------------------------------------------------
+
+class _Scratch(threading.local):
+    def __init__(self):
+        self.bufs = {}
+
+
+_scratch = _Scratch()
+
+
+def scratch(xp, name: str, shape, dtype):
+    """A reusable uninitialised array of ``shape``/``dtype`` for temporaries named ``name``.
+
+    One flat buffer per (name, dtype, array module) and thread, grown when a
+    larger shape is asked for and otherwise reused, so its pages stay mapped
+    between calls. The array is valid until the next request of the same name
+    in the same thread: callers use it only within one kernel call.
+    """
+    dtype = np.dtype(dtype)
+    size = 1
+    for d in shape:
+        size *= int(d)
+    key = (name, dtype.str, id(xp))
+    buf = _scratch.bufs.get(key)
+    if buf is None or buf.size < size:
+        buf = xp.empty(max(size, 1), dtype=dtype)
+        _scratch.bufs[key] = buf
+    return buf[:size].reshape(shape)
+
+
+def clear_scratch() -> None:
+    """Drop this thread's scratch buffers (their memory goes back to the allocator)."""
+    _scratch.bufs.clear()
 
 
 # ---------------------------------------------------------------------------------------
@@ -66,19 +120,34 @@ def _taps(x_hw, out_hw, ksize, stride, pads):
     return out
 
 
-def _pad(xp, x, pads, value=0):
+def _pad(xp, x, pads, value=0, name=None):
+    """``x`` with ``pads`` cells of ``value`` around H and W (x itself without padding).
+
+    With ``name`` the padded copy is a scratch buffer (valid until the next use of that name).
+    """
     (pt, pb), (pl, pr) = pads
     if not (pt or pb or pl or pr):
         return x
     n, h, w, c = x.shape
-    out = xp.full((n, h + pt + pb, w + pl + pr, c), value, dtype=x.dtype)
+    shape = (n, h + pt + pb, w + pl + pr, c)
+    if name is None:
+        out = xp.full(shape, value, dtype=x.dtype)
+    else:
+        out = scratch(xp, name, shape, x.dtype)
+        out[:, :pt] = value
+        out[:, pt + h:] = value
+        out[:, pt:pt + h, :pl] = value
+        out[:, pt:pt + h, pl + w:] = value
     out[:, pt:pt + h, pl:pl + w] = x
     return out
 
 
-def windows(xp, x, ksize, stride, pads, out_hw):
-    """Strided view ``(N, OH, OW, KH, KW, C)`` of the zero-padded ``x``: every window, no copy of them."""
-    xpad = _pad(xp, x, pads)
+def windows(xp, x, ksize, stride, pads, out_hw, name=None):
+    """Strided view ``(N, OH, OW, KH, KW, C)`` of the zero-padded ``x``: every window, no copy of them.
+
+    With ``name`` the padded copy lives in a scratch buffer (the view is valid until its next use).
+    """
+    xpad = _pad(xp, x, pads, name=name)
     sn, sh, sw, sc = xpad.strides
     shape = (x.shape[0], out_hw[0], out_hw[1], ksize[0], ksize[1], x.shape[3])
     strides = (sn, sh * stride[0], sw * stride[1], sh, sw, sc)
@@ -130,6 +199,30 @@ def _common(xp, a, b):
     return a.astype(dt, copy=False), b.astype(dt, copy=False), dt
 
 
+def _image_blocks(n, per_image_bytes, budget=None):
+    """Slices of whole images of about ``budget`` bytes (BLOCK_BYTES by default)."""
+    per = max(1, (BLOCK_BYTES if budget is None else budget) // max(1, per_image_bytes))
+    return [slice(a, min(n, a + per)) for a in range(0, n, per)]
+
+
+def _tap_major(xp, xpad, sn, ksize, stride, out_hw, c, buf):
+    """Fill ``buf`` (KH*KW*C, images, OH, OW) with the columns of images ``sn``: row (i*KW + j)*C + ch
+    holds input channel ch under tap (i, j) for every output cell (the transpose of im2col's block)."""
+    (kh, kw), (sh, sw), (oh, ow) = ksize, stride, out_hw
+    r = 0
+    for i in range(kh):
+        for j in range(kw):
+            v = xpad[sn, i:i + (oh - 1) * sh + 1:sh, j:j + (ow - 1) * sw + 1:sw]
+            for ch in range(c):
+                buf[r] = v[..., ch]
+                r += 1
+    return buf
+
+
+def _is_pointwise(ksize, stride, pads):
+    return tuple(ksize) == (1, 1) and tuple(stride) == (1, 1) and not any(pads[0] + pads[1])
+
+
 def conv2d_forward(xp, x, w, stride, pads, out_hw):
     """y[n, p, q, o] = sum_{i, j, c} xpad[n, p*sh + i, q*sw + j, c] * w[i, j, c, o] (im2col + GEMM)."""
     x, w, dt = _common(xp, x, w)
@@ -144,11 +237,19 @@ def conv2d_forward(xp, x, w, stride, pads, out_hw):
     if k == 0:
         y[...] = 0
         return y
-    if kh == kw == 1 and tuple(stride) == (1, 1) and not any(pads[0] + pads[1]):
+    if _is_pointwise((kh, kw), stride, pads):
         return xp.matmul(x.reshape(-1, c), w2).reshape(n, oh, ow, co)
-    v = windows(xp, x, (kh, kw), stride, pads, out_hw)
+    if c <= SMALL_CIN:
+        xpad = _pad(xp, x, pads, name="conv.pad")
+        for sn in _image_blocks(n, oh * ow * k * x.itemsize):
+            nb = sn.stop - sn.start
+            cols = scratch(xp, "conv.cols", (k, nb, oh, ow), dt)
+            _tap_major(xp, xpad, sn, (kh, kw), stride, out_hw, c, cols)
+            xp.matmul(cols.reshape(k, -1).T, w2, out=y[sn].reshape(-1, co))
+        return y
+    v = windows(xp, x, (kh, kw), stride, pads, out_hw, name="conv.pad")
     blocks = _blocks(n, oh, ow * k * x.itemsize)
-    buf = xp.empty((max(_rows(a, b, ow) for a, b in blocks), k), dtype=dt)
+    buf = scratch(xp, "conv.cols", (max(_rows(a, b, ow) for a, b in blocks), k), dt)
     for sn, sh in blocks:
         m = _rows(sn, sh, ow)
         blk = v[sn, sh]
@@ -163,6 +264,9 @@ def conv2d_backward_input(xp, g, w, x_shape, stride, pads):
 
     Same arithmetic as GEMM-then-col2im, but each tap's column gradient is a
     contiguous (rows, Cin) slab, so the KH*KW strided adds read contiguous memory.
+    With few input channels one GEMM ``w2 @ g.T`` gives every tap's column
+    gradient as a contiguous row instead (a GEMM per tap would be a
+    matrix-vector product there).
     """
     g, w, dt = _common(xp, g, w)
     n, oh, ow, co = g.shape
@@ -170,12 +274,28 @@ def conv2d_backward_input(xp, g, w, x_shape, stride, pads):
     gx = xp.zeros(x_shape, dtype=dt)
     if g.size == 0 or gx.size == 0 or kh * kw * c == 0:
         return gx
-    wt = xp.ascontiguousarray(xp.swapaxes(w, 2, 3))  # (KH, KW, Cout, Cin)
     g = xp.ascontiguousarray(g)
     h, wd = x_shape[1], x_shape[2]
+    th = [_tap_slices(i, h, oh, stride[0], pads[0][0]) for i in range(kh)]
     tw = [_tap_slices(j, wd, ow, stride[1], pads[1][0]) for j in range(kw)]
+    if c <= SMALL_CIN:
+        k = kh * kw * c
+        w2 = w.reshape(k, co)
+        for sn in _image_blocks(n, oh * ow * k * g.itemsize):
+            nb = sn.stop - sn.start
+            d = scratch(xp, "conv.cols", (k, nb * oh * ow), dt)
+            xp.matmul(w2, g[sn].reshape(-1, co).T, out=d)
+            d = d.reshape(k, nb, oh, ow)
+            gb = gx[sn]
+            for i, a in enumerate(th):
+                for j, b in enumerate(tw):
+                    if a is not None and b is not None:
+                        for ch in range(c):
+                            gb[:, a[1], b[1], ch] += d[(i * kw + j) * c + ch][:, a[0], b[0]]
+        return gx
+    wt = xp.ascontiguousarray(xp.swapaxes(w, 2, 3))  # (KH, KW, Cout, Cin)
     blocks = _blocks(n, oh, ow * (c + co) * g.itemsize, BLOCK_BYTES // 2)
-    buf = xp.empty((max(_rows(a, b, ow) for a, b in blocks), c), dtype=dt)
+    buf = scratch(xp, "conv.cols", (max(_rows(a, b, ow) for a, b in blocks), c), dt)
     for sn, sh in blocks:
         m = _rows(sn, sh, ow)
         g2 = g[sn, sh].reshape(m, co)
@@ -202,12 +322,21 @@ def conv2d_backward_filter(xp, x, g, w_shape, stride, pads):
     if g.size == 0 or k == 0:
         return gw.reshape(w_shape)
     g = xp.ascontiguousarray(g)
-    if kh == kw == 1 and tuple(stride) == (1, 1) and not any(pads[0] + pads[1]):
+    if _is_pointwise((kh, kw), stride, pads):
         return xp.matmul(x.reshape(-1, c).T, g.reshape(-1, co)).reshape(w_shape)
-    v = windows(xp, x, (kh, kw), stride, pads, (oh, ow))
+    tmp = scratch(xp, "conv.gw", (k, co), dt)
+    if c <= SMALL_CIN:
+        xpad = _pad(xp, x, pads, name="conv.pad")
+        for sn in _image_blocks(n, oh * ow * k * x.itemsize):
+            nb = sn.stop - sn.start
+            cols = scratch(xp, "conv.cols", (k, nb, oh, ow), dt)
+            _tap_major(xp, xpad, sn, (kh, kw), stride, (oh, ow), c, cols)
+            xp.matmul(cols.reshape(k, -1), g[sn].reshape(-1, co), out=tmp)
+            gw += tmp
+        return gw.reshape(w_shape)
+    v = windows(xp, x, (kh, kw), stride, pads, (oh, ow), name="conv.pad")
     blocks = _blocks(n, oh, ow * k * x.itemsize)
-    buf = xp.empty((max(_rows(a, b, ow) for a, b in blocks), k), dtype=dt)
-    tmp = xp.empty((k, co), dtype=dt)
+    buf = scratch(xp, "conv.cols", (max(_rows(a, b, ow) for a, b in blocks), k), dt)
     for sn, sh in blocks:
         m = _rows(sn, sh, ow)
         blk = v[sn, sh]
@@ -257,8 +386,9 @@ def tiled(x_shape, out_hw, ksize, stride, pads) -> bool:
 
 def _first_max_taps(xp, x, y, ksize, stride, pads):
     """Yield (tap slices, mask) where mask marks output cells whose first maximum is at this tap."""
-    free = xp.ones(y.shape, dtype=bool)
-    buf = xp.empty(y.shape, dtype=bool)
+    free = scratch(xp, "pool.free", y.shape, bool)
+    free[...] = True
+    buf = scratch(xp, "pool.hit", y.shape, bool)
     for _, _, so_h, so_w, si_h, si_w in _taps(x.shape[1:3], y.shape[1:3], ksize, stride, pads):
         fv, hit = free[:, so_h, so_w], buf[:, so_h, so_w]
         xp.equal(x[:, si_h, si_w], y[:, so_h, so_w], out=hit)
@@ -281,8 +411,10 @@ def max_pool_backward(xp, x, y, g, ksize, stride, pads):
     if tiled(x.shape, (oh, ow), ksize, stride, pads):
         # windows are blocks of x: one comparison pass over x seen as (N, OH, KH, OW, KW, C)
         kh, kw = ksize
-        eq = xp.equal(x.reshape(n, oh, kh, ow, kw, c), y[:, :, None, :, None, :])
-        free = xp.ones(y.shape, dtype=bool)
+        eq = xp.equal(x.reshape(n, oh, kh, ow, kw, c), y[:, :, None, :, None, :],
+                      out=scratch(xp, "pool.eq", (n, oh, kh, ow, kw, c), bool))
+        free = scratch(xp, "pool.free", y.shape, bool)
+        free[...] = True
         for i in range(kh):
             for j in range(kw):
                 m = eq[:, :, i, :, j, :]
@@ -292,7 +424,7 @@ def max_pool_backward(xp, x, y, g, ksize, stride, pads):
         _masked(xp, g[:, :, None, :, None, :], eq, gx.reshape(eq.shape), bool(xp.isfinite(g).all()))
         return gx
     gx = xp.zeros(x.shape, dtype=g.dtype)
-    buf = xp.empty(y.shape, dtype=g.dtype)
+    buf = scratch(xp, "pool.buf", y.shape, g.dtype)
     disjoint = stride[0] >= ksize[0] and stride[1] >= ksize[1]
     finite = bool(xp.isfinite(g).all())
     for so_h, so_w, si_h, si_w, hit in _first_max_taps(xp, x, y, ksize, stride, pads):
@@ -307,7 +439,7 @@ def max_pool_backward(xp, x, y, g, ksize, stride, pads):
 def max_pool_gather(xp, x, y, gg, ksize, stride, pads):
     """For each output cell, ``gg`` at its window's first maximal input cell (adjoint of max_pool_backward)."""
     out = xp.zeros(y.shape, dtype=gg.dtype)
-    buf = xp.empty(y.shape, dtype=gg.dtype)
+    buf = scratch(xp, "pool.buf", y.shape, gg.dtype)
     finite = bool(xp.isfinite(gg).all())
     for so_h, so_w, si_h, si_w, hit in _first_max_taps(xp, x, y, ksize, stride, pads):
         ov = out[:, so_h, so_w]
@@ -353,3 +485,100 @@ def avg_pool_backward(xp, g, x_shape, ksize, stride, pads):
     for _, _, so_h, so_w, si_h, si_w in _taps(x_shape[1:3], g.shape[1:3], ksize, stride, pads):
         gx[:, si_h, si_w] += gs[:, so_h, so_w]
     return gx
+
+
+# ---------------------------------------------------------------------------------------
+# fused bias + ReLU + max-pool
+# ---------------------------------------------------------------------------------------
+
+def tap_index_dtype(ksize):
+    """The integer dtype that holds a row-major tap number ``i * KW + j`` of a ``ksize`` window."""
+    return np.dtype(np.uint8) if ksize[0] * ksize[1] <= 255 else np.dtype(np.int32)
+
+
+def _covers(tap, out_hw):
+    so_h, so_w = tap[2], tap[3]
+    return (so_h.start, so_h.stop, so_w.start, so_w.stop) == (0, out_hw[0], 0, out_hw[1])
+
+
+def bias_relu_max_pool_forward(xp, y, b, ksize, stride, pads, out_hw):
+    """``(p, idx)``: ``p = max(0, max over each window of (y + b))`` and ``idx``, the row-major tap
+    ``i * KW + j`` of each window's first maximum of ``y + b`` (padded cells never win).
+
+    The same values as ``max_pool(maximum(0, y + b))`` (both maps are monotonic and the bias is
+    per channel, so the order of max and ReLU does not matter), computed on the pooled size;
+    ``idx`` lets the backward scatter without comparing again. ReLU here maps every
+    ``v <= 0`` to +0.0 (``maximum(0, -0.0)`` may give either zero, depending on NumPy's
+    SIMD loop) and keeps NaN.
+    """
+    n, h, w, c = y.shape
+    dt = xp.result_type(y.dtype, b.dtype)
+    shape = (n, out_hw[0], out_hw[1], c)
+    taps = _taps((h, w), out_hw, ksize, stride, pads)
+    zmax = xp.empty(shape, dtype=dt)
+    idx = xp.zeros(shape, dtype=tap_index_dtype(ksize))
+    if taps and _covers(taps[0], out_hw):
+        i, j, _, _, si_h, si_w = taps[0]
+        xp.add(y[:, si_h, si_w], b, out=zmax)
+        idx[...] = i * ksize[1] + j
+        taps = taps[1:]
+    else:
+        zmax[...] = -np.inf
+    z = scratch(xp, "pool.z", shape, dt)
+    hit = scratch(xp, "pool.hit", shape, bool)
+    for i, j, so_h, so_w, si_h, si_w in taps:
+        zt, mv, hv = z[:, so_h, so_w], zmax[:, so_h, so_w], hit[:, so_h, so_w]
+        xp.add(y[:, si_h, si_w], b, out=zt)
+        xp.greater(zt, mv, out=hv)  # strictly greater: the first maximum keeps its tap
+        xp.maximum(mv, zt, out=mv)  # (NaN propagates as in max_pool)
+        xp.copyto(idx[:, so_h, so_w], i * ksize[1] + j, where=hv)
+    xp.copyto(zmax, 0, where=xp.less_equal(zmax, 0, out=hit))  # ReLU: +0.0 for every v <= 0, NaN stays NaN
+    return zmax, idx
+
+
+def bias_relu_max_pool_backward(xp, gp, p, idx, y_shape, ksize, stride, pads):
+    """Gradient of :func:`bias_relu_max_pool_forward` for ``y``: ``gp`` where ``p > 0`` (ReLU passed),
+    sent to the cell ``idx`` names in each window, zero elsewhere (overlapping windows add up)."""
+    n, oh, ow, c = p.shape
+    finite = bool(xp.isfinite(gp).all())
+    pos = xp.greater(p, 0, out=scratch(xp, "pool.pos", p.shape, bool))
+    gpr = _masked(xp, gp, pos, scratch(xp, "pool.g", p.shape, gp.dtype), finite)
+    hit = scratch(xp, "pool.hit", p.shape, bool)
+    kh, kw = ksize
+    if tiled(y_shape, (oh, ow), ksize, stride, pads):
+        gy = xp.empty(y_shape, dtype=gp.dtype)
+        g6 = gy.reshape(n, oh, kh, ow, kw, c)
+        for i in range(kh):
+            for j in range(kw):
+                xp.equal(idx, i * kw + j, out=hit)
+                _masked(xp, gpr, hit, g6[:, :, i, :, j, :], finite)
+        return gy
+    gy = xp.zeros(y_shape, dtype=gp.dtype)
+    buf = scratch(xp, "pool.buf", p.shape, gp.dtype)
+    disjoint = stride[0] >= kh and stride[1] >= kw
+    for i, j, so_h, so_w, si_h, si_w in _taps(y_shape[1:3], (oh, ow), ksize, stride, pads):
+        hv = hit[:, so_h, so_w]
+        xp.equal(idx[:, so_h, so_w], i * kw + j, out=hv)
+        contrib = _masked(xp, gpr[:, so_h, so_w], hv, buf[:, so_h, so_w], finite)
+        if disjoint:
+            gy[:, si_h, si_w] = contrib
+        else:
+            gy[:, si_h, si_w] += contrib
+    return gy
+
+
+def bias_relu_max_pool_gather(xp, gg, p, idx, ksize, stride, pads):
+    """Adjoint of :func:`bias_relu_max_pool_backward`: ``gg`` (shaped like y) read at each window's
+    winning cell, where ``p > 0``; zero elsewhere. Shaped like ``p``."""
+    n, oh, ow, c = p.shape
+    out = xp.zeros(p.shape, dtype=gg.dtype)
+    finite = bool(xp.isfinite(gg).all())
+    hit = scratch(xp, "pool.hit", p.shape, bool)
+    buf = scratch(xp, "pool.buf", p.shape, gg.dtype)
+    for i, j, so_h, so_w, si_h, si_w in _taps(gg.shape[1:3], (oh, ow), ksize, stride, pads):
+        hv = hit[:, so_h, so_w]
+        xp.equal(idx[:, so_h, so_w], i * ksize[1] + j, out=hv)
+        ov = out[:, so_h, so_w]
+        ov += _masked(xp, gg[:, si_h, si_w], hv, buf[:, so_h, so_w], finite)
+    pos = xp.greater(p, 0, out=scratch(xp, "pool.pos", p.shape, bool))
+    return _masked(xp, out, pos, out, finite)

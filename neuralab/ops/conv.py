@@ -26,7 +26,7 @@ import numpy as np
 
 from .._core.errors import DTypeError, ShapeError
 from .._core.op import Op, Spec, fmt_shape
-from ..backend import numpy_impl as _k
+from ..backend import kernels as _kern, numpy_impl as _k
 
 _PADDINGS = ("SAME", "VALID")
 
@@ -286,7 +286,7 @@ class MaxPool2DGrad(_Pool):
         _, pads, out = self._check(x.shape)
         _same_dims(self.opname, "y", y.shape, out)
         _same_dims(self.opname, "g", g.shape, out)
-        return (_k.max_pool_backward(xp, x, y, g, self.ksize, self.stride, pads),)
+        return (_kern.max_pool_grad(xp, x, y, g, self.ksize, self.stride, pads),)
 
     def infer(self, x, y, g):
         _floating(self.opname, ("g", g.dtype))
@@ -415,9 +415,17 @@ def max_pool2d(x, ksize=2, stride=None, padding="VALID"):
     Padding "SAME"/"VALID" as in :func:`conv2d`; padded cells never win. The
     gradient goes to the first maximum of each window (row-major order).
 
+    When ``x`` is ``maximum(0, y + b)`` with a per-channel bias (a conv layer's
+    ReLU output) and a gradient is being recorded, the fused
+    :func:`neuralab.ops.fused.bias_relu_max_pool2d` computes the same values and
+    gradients from ``y`` and ``b`` in fewer passes (switch: ``fused.set_fusion``).
+
     >>> max_pool2d(np.ones((1, 28, 28, 32)), 2, 2, "SAME").shape
     (1, 14, 14, 32)
     """
+    src = _fused.bias_relu_source(x)
+    if src is not None:
+        return _fused.bias_relu_max_pool2d(src[0], src[1], ksize=ksize, stride=stride, padding=padding)
     return MaxPool2D.apply(x, ksize=ksize, stride=stride, padding=padding)
 
 
@@ -446,3 +454,6 @@ def avg_pool2d(x, ksize=2, stride=None, padding="VALID"):
 def avg_pool2d_grad(g, x, ksize=2, stride=None, padding="VALID"):
     """Gradient of ``avg_pool2d(x)`` for upstream g (x gives only the shape)."""
     return AvgPool2DGrad.apply(g, x, ksize=ksize, stride=stride, padding=padding)
+
+
+from . import fused as _fused  # noqa: E402  (it builds on this module's helpers)

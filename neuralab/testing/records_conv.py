@@ -12,13 +12,18 @@ Samples cover SAME and VALID, strides 1, 2, 3 and (1, 2), odd sizes (which
 make TF's SAME padding asymmetric), even kernels, 1x1 kernels and windows that
 leave input cells unused. Inputs lie on a 0.25 grid so float32 sums are
 exact; max-pool inputs are distinct (no ties) so gradients are well defined.
+
+The fused bias + ReLU + max-pool ops of ``neuralab/ops/fused.py`` are recorded
+here too, against the unfused naive references (``ref_max_pool2d`` of
+``maximum(0, y + b)`` and its chain-rule gradient); their samples mix channels
+whose bias makes every value negative, positive, or both.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from .._core.errors import DTypeError, ShapeError
-from ..ops import conv as C
+from ..ops import conv as C, fused as FU
 from .opinfo import OpRecord, register
 
 F32 = np.float32
@@ -344,4 +349,88 @@ register(OpRecord(name="avg_pool2d_grad", fn=_avg_pool_grad,
                   ref=lambda g, x: ref_avg_pool2d_grad(g, x, *_pool_attrs(x.shape)),
                   make_inputs=_pool_inputs("avg_grad"),
                   error_inputs=[([_z(1, 2, 2, 1), _z(1, 6, 6, 1)], ShapeError, ("avg_pool2d_grad", "(1, 2, 2, 1)"))],
+                  notes=_NOTES))
+
+
+# -- fused bias + ReLU + max-pool ----------------------------------------------------------
+
+def _relu_z(y, b):
+    return np.maximum(y + b, 0)
+
+
+def ref_bias_relu_max_pool2d(y, b, ksize, stride, padding):
+    """max_pool of ReLU(y + b), naively."""
+    return ref_max_pool2d(_relu_z(y, b), ksize, stride, padding)
+
+
+def ref_bias_relu_max_pool2d_grad(y, b, gp, ksize, stride, padding):
+    """Chain rule through the unfused ops: pool gradient of ReLU(y + b), times ReLU's mask (y + b > 0)."""
+    z = y + b
+    return ref_max_pool2d_grad(np.maximum(z, 0), gp, ksize, stride, padding) * (z > 0)
+
+
+def ref_bias_relu_max_pool2d_gather(y, b, gg, ksize, stride, padding):
+    """gg at each window's first maximum of ReLU(y + b), where the pooled value is positive."""
+    a = np.maximum(y + b, 0)
+    return ref_max_pool2d_grad_grad(a, gg, ksize, stride, padding) * (ref_max_pool2d(a, ksize, stride, padding) > 0)
+
+
+def _fused_inputs(which):
+    def make(rng, dtype):
+        out = []
+        for xs, _, _, _ in POOL_CASES:
+            y = distinct(rng, xs, dtype)
+            span = float(np.abs(y).max())
+            # per channel: all negative after the bias, all positive, or mixed
+            b = np.asarray([(-span - 1, span + 1, 0.25)[c % 3] for c in range(xs[3])], dtype=dtype)
+            gp, gy = _grid(rng, _pool_out(xs), dtype), _grid(rng, xs, dtype)
+            out.append({"fwd": [y, b], "grad": [y, b, gp], "gather": [y, b, gy]}[which])
+        return out
+
+    return make
+
+
+def _fused(y, b):
+    return FU.bias_relu_max_pool2d(y, b, *_pool_attrs(y.shape))
+
+
+def _fused_outputs(y, b):
+    a = _pool_attrs(y.shape)
+    return FU.BiasReluMaxPool2D.apply(y, b, ksize=a[0], stride=a[1], padding=a[2])
+
+
+def _fused_grad(y, b, gp):
+    a = _pool_attrs(y.shape)
+    p, idx = _fused_outputs(y, b)
+    return FU.bias_relu_max_pool2d_grad(gp, p, idx, y.shape[1:3], *a)
+
+
+def _fused_gather(y, b, gg):
+    a = _pool_attrs(y.shape)
+    p, idx = _fused_outputs(y, b)
+    return FU.bias_relu_max_pool2d_gather(gg, p, idx, *a)
+
+
+_FUSED_ERRORS = [
+    ([_z(6, 6, 3), _z(3)], ShapeError, ("bias_relu_max_pool2d", "4-D", "(6, 6, 3)")),
+    ([_z(1, 4, 4, 3), _z(2)], ShapeError, ("bias_relu_max_pool2d", "(2,)", "(1, 4, 4, 3)")),
+    ([_z(1, 4, 4, 3), _z(3, 1)], ShapeError, ("bias_relu_max_pool2d", "(3, 1)")),
+    ([_z(1, 1, 1, 3), _z(3)], ShapeError, ("bias_relu_max_pool2d", "VALID", "(1, 1, 1, 3)")),
+    ([np.zeros((1, 4, 4, 1), np.int64), _z(1)], DTypeError, ("bias_relu_max_pool2d", "int64")),
+]
+
+register(OpRecord(name="bias_relu_max_pool2d", fn=_fused,
+                  ref=lambda y, b: ref_bias_relu_max_pool2d(y, b, *_pool_attrs(y.shape)),
+                  make_inputs=_fused_inputs("fwd"), error_inputs=_FUSED_ERRORS, notes=_NOTES))
+register(OpRecord(name="bias_relu_max_pool2d_grad", fn=_fused_grad,
+                  ref=lambda y, b, gp: ref_bias_relu_max_pool2d_grad(y, b, gp, *_pool_attrs(y.shape)),
+                  make_inputs=_fused_inputs("grad"),
+                  error_inputs=[([_z(1, 6, 6, 1), _z(1), _z(1, 2, 3, 1)], ShapeError,
+                                 ("bias_relu_max_pool2d_grad", "(1, 2, 3, 1)"))],
+                  notes=_NOTES))
+register(OpRecord(name="bias_relu_max_pool2d_gather", fn=_fused_gather,
+                  ref=lambda y, b, gg: ref_bias_relu_max_pool2d_gather(y, b, gg, *_pool_attrs(y.shape)),
+                  make_inputs=_fused_inputs("gather"),
+                  error_inputs=[([_z(1, 6, 6, 1), _z(1), _z(1, 6, 5, 1)], ShapeError,
+                                 ("bias_relu_max_pool2d_gather", "(1, 6, 5, 1)"))],
                   notes=_NOTES))
