@@ -8,7 +8,8 @@ define-then-run graphs with placeholders, or as compiled replays.
 >>> x = nl.tensor(-2.0, requires_grad=True); y = nl.tensor(5.0, requires_grad=True)
 >>> z = nl.tensor(-4.0, requires_grad=True)
 >>> f = (x + y) * z
->>> f.backward(); x.grad, y.grad, z.grad     # -4, -4, 3
+>>> f.backward(); x.grad, y.grad, z.grad
+(Tensor(-4., dtype=float32), Tensor(-4., dtype=float32), Tensor(3., dtype=float32))
 """
 from ._core.autograd import grad, gradients, value_and_grad
 from ._core.config import detect_anomaly, enable_grad, is_grad_enabled, no_grad

@@ -410,7 +410,9 @@ def save(obj: dict, path, keep: int = 1) -> None:
     saved as their state dict, at the top or as values: ``save({"model": model,
     "optimizer": opt}, path)``; restore with ``model.load_state_dict(load(path)["model"])``.
 
-    >>> save({"model": {"W": W, "b": b}, "step": 100}, "ckpt.safetensors")
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.safetensors")
+    >>> save({"model": {"W": np.ones((3, 2), np.float32), "b": np.zeros(2, np.float32)}, "step": 100}, path)
     """
     if isinstance(keep, bool) or not isinstance(keep, int) or keep < 1:
         raise ValueError(f"save: keep must be an integer >= 1 (the number of versions kept), got {keep!r}")
@@ -443,7 +445,11 @@ def load(path) -> dict:
     files from other programs (no neuralab metadata) load as nested dicts split
     at the dots of their tensor names.
 
-    >>> state = load("ckpt.safetensors"); state["model"]["W"].shape
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "ckpt.safetensors")
+    >>> save({"model": {"W": np.ones((3, 2), np.float32)}, "step": 100}, path)
+    >>> state = load(path); state["model"]["W"].shape, state["step"]
+    ((3, 2), 100)
     """
     stn, SafetensorError = _safetensors()
     path = os.fspath(path)

@@ -364,7 +364,11 @@ class Dropout(Module):
     Generator for the masks (default: neuralab's global generator).
 
     >>> drop = Dropout(0.5)
+    >>> x = nl.tensor(np.ones((2, 4)))
     >>> drop.eval()(x) is x     # inference: unchanged
+    True
+    >>> sorted(set(drop.train()(x).numpy().ravel().tolist()))   # training: dropped (0) or scaled by 1/(1 - rate)
+    [0.0, 2.0]
     """
 
     def __init__(self, rate=0.5, rng=None):
@@ -408,7 +412,11 @@ class BatchNorm(Module):
     input. In a compiled training step the running statistics are updated on
     every call (the assigns are stateful).
 
-    >>> bn = BatchNorm(256)            # after Dense(784, 256)
+    >>> bn = BatchNorm(3)              # e.g. after Dense(784, 3)
+    >>> y = bn(nl.tensor(np.array([[1.0, 2.0, 3.0], [3.0, 6.0, 9.0]])))
+    >>> y.numpy().round(3)             # per feature: mean 0, variance 1 (up to eps)
+    array([[-1., -1., -1.],
+           [ 1.,  1.,  1.]])
     """
 
     def __init__(self, num_features=None, momentum=0.9, eps=1e-3, axis=-1, *, decay=None, dtype=None):
@@ -539,7 +547,8 @@ class PReLU(Module):
     slope shared by all units, or one per feature/channel (the last axis),
     initialized to ``init``.
 
-    >>> PReLU()(nl.tensor([-4.0, 2.0]))   # [-1, 2]
+    >>> PReLU()(nl.tensor([-4.0, 2.0]))
+    Tensor([-1.,  2.], dtype=float32, requires_grad=True)
     """
 
     def __init__(self, num_parameters=1, init=0.25, *, dtype=None):
@@ -670,8 +679,10 @@ class Ensemble(Module):
     applies softmax. Calling the ensemble returns the combined probabilities;
     :meth:`predict` returns the class indices.
 
-    >>> ens = Ensemble([make_model() for _ in range(3)])   # each trained on its own
-    >>> ens.eval().predict(x_test)
+    >>> members = [Dense(4, 3) for _ in range(3)]               # each trained on its own
+    >>> ens = Ensemble(members)
+    >>> ens.eval().predict(np.ones((2, 4), np.float32)).shape   # class indices
+    (2,)
     """
 
     _COMBINE = ("mean_prob", "mean_logits")

@@ -299,6 +299,7 @@ class Module:
     def state_dict(self) -> OrderedDict:
         """Parameters and buffers as ``{dotted name: NumPy array}`` (copies), in assignment order.
 
+        >>> from neuralab.nn import Dense
         >>> Sequential(Dense(2, 3), Dense(3, 1)).state_dict().keys()
         odict_keys(['0.weight', '0.bias', '1.weight', '1.bias'])
         """
@@ -426,6 +427,52 @@ class Module:
         """The text inside the parentheses of this module's repr (its settings)."""
         return ""
 
+    def summary(self, input_shape=None, print_fn=print) -> str:
+        """A table of the layers, their output shapes and parameter counts (Keras' ``model.summary()``).
+
+        One row per child module; the output shapes come from running the
+        model on a placeholder of shape ``(None, *input_shape)`` in a separate
+        graph (nothing is computed; layers built lazily get their weights from
+        the traced shapes, as their first call would give them).
+        ``input_shape`` (without the batch dimension) defaults to the first
+        Dense layer's input size; without it the shapes show as ``?``.
+        Buffers (batch-norm running statistics) and frozen parameters count as
+        non-trainable. The table is printed with ``print_fn`` (None: not
+        printed) and returned.
+
+        >>> from neuralab import nn
+        >>> _ = nn.Sequential(nn.Dense(4, 8, activation="relu"), nn.Dropout(0.5), nn.Dense(8, 3)).summary()
+        Layer (type)    Output shape    Param #
+        =======================================
+        0 (Dense)       (None, 8)            40
+        1 (Dropout)     (None, 8)             0
+        2 (Dense)       (None, 3)            27
+        =======================================
+        Total params: 67
+        Trainable params: 67
+        Non-trainable params: 0
+        """
+        kids = self.named_children() or [(type(self).__name__.lower(), self)]
+        shapes = _summary_shapes(self, kids, input_shape)
+        rows = []
+        for (name, m), shape in zip(kids, shapes):
+            n = sum(int(t.size) for _, t in m._named_state(("param", "buffer")) if t.dtype.kind == "f")
+            rows.append((f"{name} ({type(m).__name__})", shape, f"{n:,}"))
+        seen = self._named_state(("param", "buffer"))
+        trainable = sum(int(t.size) for _, t in seen if isinstance(t, Parameter) and t.requires_grad)
+        frozen = sum(int(t.size) for _, t in seen if t.dtype.kind == "f") - trainable
+        head = ("Layer (type)", "Output shape", "Param #")
+        w = [max(len(r[i]) for r in [head, *rows]) + (4 if i < 2 else 0) for i in range(3)]
+        width = sum(w)
+        lines = [head[0].ljust(w[0]) + head[1].ljust(w[1]) + head[2].rjust(w[2]), "=" * width]
+        lines += [a.ljust(w[0]) + b.ljust(w[1]) + c.rjust(w[2]) for a, b, c in rows]
+        lines += ["=" * width, f"Total params: {trainable + frozen:,}", f"Trainable params: {trainable:,}",
+                  f"Non-trainable params: {frozen:,}"]
+        text = "\n".join(lines)
+        if print_fn is not None:
+            print_fn(text)
+        return text
+
     def __repr__(self):
         kids = self.named_children()
         extra = self.extra_repr()
@@ -438,6 +485,42 @@ class Module:
             body = repr(m).replace("\n", "\n  ")
             lines.append(f"  ({name}): {body}")
         return "\n".join(lines) + "\n)"
+
+
+def _summary_shapes(model, kids, input_shape) -> list:
+    """Output shape of each child (as text) from a symbolic run in a graph of its own; ``?`` where unknown."""
+    unknown = ["?"] * len(kids)
+    if input_shape is None:
+        first = model
+        while first.named_children():  # the first layer the input meets
+            first = first.named_children()[0][1]
+        if getattr(first, "in_features", None) is None:
+            return unknown
+        input_shape = (first.in_features,)
+    if isinstance(input_shape, int):
+        input_shape = (input_shape,)
+    from .._core.graph import Graph, placeholder
+
+    fmt = lambda s: "(" + ", ".join("None" if d is None else str(d) for d in s) + ")"  # noqa: E731
+    was = [(m, m.training) for m in model.modules()]
+    out = []
+    try:
+        with Graph().as_default():
+            x = placeholder((None, *tuple(input_shape)), model._float_dtype())
+            model.eval()
+            if len(kids) == 1 and kids[0][1] is model:
+                return [fmt(model(x).shape)]
+            if not isinstance(model, Sequential):
+                return unknown[:-1] + [fmt(model(x).shape)]  # only the whole model's output is known
+            for _, m in kids:
+                x = m(x)
+                out.append(fmt(x.shape))
+    except Exception:  # noqa: BLE001 - a layer that cannot run symbolically: show what is known
+        return out + unknown[len(out):]
+    finally:
+        for m, flag in was:
+            object.__setattr__(m, "training", flag)
+    return out
 
 
 def _symbolic_args(args) -> bool:
@@ -479,9 +562,12 @@ def functional_call(module: Module, tensors: dict, *args, **kwargs):
     tensors, which makes a module a pure function of its weights (gradient
     checks, ensembles of weight sets).
 
+    >>> from neuralab.nn import Dense
     >>> layer = Dense(3, 2)
     >>> w = nl.tensor(np.ones((3, 2)), requires_grad=True)
     >>> y = functional_call(layer, {"weight": w}, np.ones((1, 3)))
+    >>> y.numpy()               # x @ w + bias (0)
+    array([[3., 3.]])
     """
     with _substituted(module, tensors):
         return module(*args, **kwargs)
@@ -508,8 +594,10 @@ class Lambda(Module):
 class ModuleList(Module):
     """A list of modules registered as children ``"0"``, ``"1"``, ... (for models built in loops).
 
+    >>> from neuralab.nn import Dense
     >>> blocks = ModuleList(Dense(5, 5) for _ in range(9))
     >>> len(blocks), blocks[0]
+    (9, Dense(in_features=5, out_features=5))
     """
 
     def __init__(self, modules=None):
@@ -583,8 +671,11 @@ class Sequential(ModuleList):
     otherwise they are named ``"0"``, ``"1"``, ... Supports indexing, slicing
     (a new Sequential sharing the layers), ``len`` and ``append``.
 
+    >>> from neuralab.nn import Dense, Dropout
     >>> model = Sequential(Dense(784, 256, activation="relu"), Dropout(0.3), Dense(256, 10))
-    >>> logits = model(x)
+    >>> logits = model(np.zeros((5, 784), np.float32))
+    >>> logits.shape
+    (5, 10)
     """
 
     def __init__(self, *layers):

@@ -8,8 +8,12 @@
 * :mod:`~neuralab.optim.schedules` — learning-rate schedules; :class:`LBFGS` via SciPy;
   gradient clipping.
 
->>> opt = neuralab.optim.Adam(model.parameters(), lr=1e-3)
->>> loss = model(x).mean(); loss.backward(); opt.step(); opt.zero_grad()
+>>> from neuralab import nn, optim
+>>> model = nn.Dense(3, 1)
+>>> opt = optim.Adam(model.parameters(), lr=1e-3)
+>>> loss = model(np.ones((4, 3), np.float32)).mean(); loss.backward(); opt.step(); opt.zero_grad()
+>>> opt.state[model.weight]["step"]
+1
 """
 from . import lr_scheduler, transforms
 from .aliases import SGD, AdaGrad, Adam, AdamW, Momentum, Nesterov, RMSProp

@@ -1,7 +1,13 @@
 """Gradient clipping on parameters' ``.grad`` (eager, in place; call between ``backward`` and ``step``).
 
->>> loss.backward()
->>> total = clip_grad_norm(model.parameters(), max_norm=1.0)
+>>> from neuralab.optim import SGD
+>>> w = nl.tensor([3.0, 4.0], requires_grad=True)
+>>> opt = SGD([w], lr=0.1)
+>>> (w * w).sum().backward()                   # grad 2w = (6, 8), norm 10
+>>> clip_grad_norm([w], max_norm=1.0)          # the norm before clipping
+10.0
+>>> w.grad.numpy().round(3)
+array([0.6, 0.8], dtype=float32)
 >>> opt.step()
 
 For compiled training steps use the optimizers' ``max_grad_norm=`` option,

@@ -11,10 +11,15 @@ The parameters are flattened into one float64 vector and handed to
 ``scipy.optimize.minimize(method="L-BFGS-B", jac=True)``; each evaluation
 writes the vector back into the parameters and calls the closure.
 
+>>> x = nl.tensor(-1.2, dtype="float64", requires_grad=True); y = nl.tensor(1.0, dtype="float64", requires_grad=True)
+>>> def rosenbrock(x, y):
+...     return (1 - x) ** 2 + 100 * (y - x * x) ** 2
 >>> opt = LBFGS([x, y])
 >>> def closure():
 ...     opt.zero_grad(); loss = rosenbrock(x, y); loss.backward(); return loss
 >>> final_loss = opt.step(closure)
+>>> round(float(x), 4), round(float(y), 4)       # the minimum at (1, 1)
+(1.0, 1.0)
 """
 from __future__ import annotations
 

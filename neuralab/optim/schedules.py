@@ -16,9 +16,12 @@ PyTorch-style: construction sets each group's ``lr`` to ``lr(0)`` and every
 ``optimizer.param_groups``. Compiled update ops read the group's ``lr`` when
 they run, so stepping a scheduler between calls takes effect without retracing.
 
->>> opt = SGD(params, lr=0.1); sched = StepLR(opt, step_size=30, gamma=0.1)
->>> for epoch in range(100):
-...     train(...); sched.step()
+>>> from neuralab.optim import SGD
+>>> opt = SGD([nl.tensor([1.0], requires_grad=True)], lr=0.1); sched = StepLR(opt, step_size=30, gamma=0.1)
+>>> for epoch in range(60):
+...     sched.step()                      # after each epoch of training
+>>> round(opt.param_groups[0]["lr"], 6)   # 0.1 · 0.1^⌊60/30⌋
+0.001
 """
 from __future__ import annotations
 
