@@ -276,8 +276,10 @@ class Trainer:
         self.schedule = schedule
         self.metrics = metrics
         _metric_fns(metrics, loss)  # unknown names fail here, not after an epoch
-        self._train = _compile(self._train_step) if compiled else self._train_step
-        self._eval = _compile(self._eval_step) if compiled else self._eval_step
+        # tensors in, tensors out, no static arguments: each compiled call takes the generated fast path
+        wrap = _compile if compiled else (lambda f: f)
+        self._train, self._train_out = wrap(self._train_step), wrap(self._train_step_out)
+        self._eval, self._eval_out = wrap(self._eval_step), wrap(self._eval_step_out)
         self.epoch = 0
         self.batch_in_epoch = 0
         self.global_step = 0
@@ -290,7 +292,13 @@ class Trainer:
     def _weights(self):
         return [p for n, p in self.model.named_parameters() if n.rsplit(".", 1)[-1] == "weight"]
 
-    def _train_step(self, x, y, w=None, want_out=False):
+    def _train_step(self, x, y, w=None):
+        return self._train_body(x, y, w, False)
+
+    def _train_step_out(self, x, y, w=None):
+        return self._train_body(x, y, w, True)
+
+    def _train_body(self, x, y, w, want_out):
         out = self.model(x)
         loss, correct = _loss_and_correct(self.loss, out, y, w)
         if self.l2:
@@ -299,12 +307,20 @@ class Trainer:
 
         grads = gradients(loss, self.params)
         self.optimizer.apply_gradients(grads)
-        return (loss, correct, out) if want_out else (loss, correct)
+        return _pack(loss, correct, out if want_out else None)
 
-    def _eval_step(self, x, y, want_out=False):
+    def _eval_step(self, x, y):
         out = self.model(x)
-        loss, correct = _loss_and_correct(self.loss, out, y)
-        return (loss, correct, out) if want_out else (loss, correct)
+        return _pack(*_loss_and_correct(self.loss, out, y), None)
+
+    def _eval_step_out(self, x, y):
+        out = self.model(x)
+        return _pack(*_loss_and_correct(self.loss, out, y), out)
+
+    def _unpack(self, r, want_out):
+        """(loss, correct or None, outputs or None) from a step's tuple of tensors."""
+        has_correct = not callable(self.loss) and self.loss in _CLASSIFICATION
+        return r[0], (r[1] if has_correct else None), (r[-1] if want_out else None)
 
     def _prep(self, x, y):
         x = np.asarray(x)
@@ -348,10 +364,11 @@ class Trainer:
             w = np.asarray(w, dtype=self._dtype)
             if not self.compiled:
                 w = Tensor(w)
-        r = self._train(xb, yb, w, want_out)
-        out = r[2].numpy() if want_out else None
-        loss, correct = r[0], r[1]
-        return float(loss.numpy()), (None if correct is None else int(correct.numpy())), out
+        fn = self._train_out if want_out else self._train
+        r = fn(xb, yb) if w is None else fn(xb, yb, w)
+        loss, correct, out = self._unpack(r, want_out)
+        return float(loss.numpy()), (None if correct is None else int(correct.numpy())), \
+            (None if out is None else out.numpy())
 
     # -- fit / evaluate / predict ---------------------------------------------------------------
     def fit(self, x, y=None, epochs: int = 1, batch_size: int = 32, validation_data=None, callbacks=(),
@@ -542,15 +559,15 @@ class Trainer:
         try:
             for _, (xb, yb) in src.batches(0):
                 xp, yp = self._prep(xb, yb)
-                r = self._eval(xp, yp, want_out)
+                loss, correct, outs = self._unpack((self._eval_out if want_out else self._eval)(xp, yp), want_out)
                 m = len(xb)
-                total += float(r[0].numpy()) * m
+                total += float(loss.numpy()) * m
                 n += m
-                if r[1] is not None:
-                    run["correct"] += int(r[1].numpy())
+                if correct is not None:
+                    run["correct"] += int(correct.numpy())
                 run["seen"] += m
                 if want_out:
-                    _accumulate(run["metrics"], mfns, yb, r[2].numpy(), m)
+                    _accumulate(run["metrics"], mfns, yb, outs.numpy(), m)
         finally:
             self.model.train()
         if n == 0:
@@ -650,6 +667,11 @@ class Trainer:
             state, used = load(path), str(path)
         self.load_state_dict(state)
         return used
+
+
+def _pack(loss, correct, out):
+    """The step's results as a flat tuple of tensors (None entries left out, so compiled calls stay fast)."""
+    return (loss,) + (() if correct is None else (correct,)) + (() if out is None else (out,))
 
 
 def _check_float_labels(y):
