@@ -37,7 +37,8 @@ stop_gradient = stop_gradient  # noqa: F405,PLW0127  (re-exported explicitly for
 
 _SUBMODULES = ("nn", "init", "optim", "losses", "functional", "data", "train", "io", "compat", "cli")
 _LAZY = {"save": ("io", "save"), "load": ("io", "load"), "fit": ("train", "fit"), "Trainer": ("train", "Trainer"),
-         "DataLoader": ("data", "DataLoader")}
+         "DataLoader": ("data", "DataLoader"), "set_num_threads": ("backend.threads", "set_num_threads"),
+         "get_num_threads": ("backend.threads", "get_num_threads")}
 
 
 def __getattr__(name):

@@ -241,6 +241,9 @@ def test_cupy_like_and_integer_arrays_take_the_numpy_kernels(mode):
 # -- threads ----------------------------------------------------------------------------
 
 def test_set_num_threads_limits_blas_and_restores_it():
+    import neuralab as nl
+
+    assert nl.set_num_threads is threads.set_num_threads and nl.get_num_threads is threads.get_num_threads
     pytest.importorskip("threadpoolctl")
     before = [d["num_threads"] for d in threads.blas_info()]
     assert before, "threadpoolctl sees no BLAS library behind NumPy"
