@@ -70,9 +70,11 @@ def slice(x, begin, size):  # noqa: A001 - TF's name (tf.slice)
 
     shape = x.shape
     begin, size = [_static_int("slice", "begin", b) for b in begin], [_static_int("slice", "size", s) for s in size]
-    if shape is None or len(begin) != len(shape) or len(size) != len(shape):
+    if shape is None:
+        raise ShapeError("slice: the rank of x must be known when the graph is built (x has unknown rank)")
+    if len(begin) != len(shape) or len(size) != len(shape):
         raise ShapeError(f"slice: begin ({len(begin)} entries) and size ({len(size)} entries) need one entry per "
-                         f"axis of the tensor of shape {fmt_shape(shape) if shape is not None else '(unknown rank)'}")
+                         f"axis of the tensor of shape {fmt_shape(shape)}")
     index = []
     for i, (b, n, d) in enumerate(zip(begin, size, shape)):
         if b < 0 or n < -1 or (d is not None and (b > d or (n != -1 and b + n > d))):

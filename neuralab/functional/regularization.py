@@ -44,7 +44,7 @@ def _static_flag(name, training):
     raise TypeError(f"{name}: `training` must be a bool or a bool tensor, got {type(training).__name__}")
 
 
-def dropout(x, rate, training=True, rng=None):
+def dropout(x, rate, training=True, rng=None, noise_shape=None):
     """Inverted dropout: "randomly set some neurons to zero in the forward pass" (Srivastava et al. 2014).
 
     Each unit is kept with probability p = 1 - ``rate`` and kept units are
@@ -58,6 +58,14 @@ def dropout(x, rate, training=True, rng=None):
     ``rng``: a Generator or int seed; None draws from neuralab's global
     generator at run time, so ``neuralab.seed(s)`` reproduces the masks. Every
     run of a graph or compiled function draws a new mask.
+
+    ``noise_shape`` (TF's argument): the shape of the mask, which is broadcast
+    against x, so units along an axis of size 1 are kept or dropped together
+    (``(N, 1, 1, C)`` drops whole feature maps of an NHWC batch). Each entry is
+    1, x's size along that axis, or None (x's size, also when known only at
+    run time); a shorter shape is aligned with x's last axes, the mask being
+    shared along the leading ones. A 1-D integer tensor (e.g. built from
+    :func:`neuralab.shape_of`) is accepted too.
 
     >>> y = dropout(nl.tensor(np.ones((2, 4))), 0.5)   # entries 0 or 2; mean 1 in expectation
     """
@@ -75,10 +83,46 @@ def dropout(x, rate, training=True, rng=None):
     else:
         rate = _t(rate)
         keep = E.subtract(1, rate)
-    y = E.multiply(x, bernoulli_mask(x, keep, rng=rng, scale=True))
+    like = x if noise_shape is None else _noise_like(x, noise_shape)
+    y = E.multiply(x, bernoulli_mask(like, keep, rng=rng, scale=True))
     if flag is None:
         y = E.where(training, y, x)
     return y
+
+
+def _noise_like(x, noise_shape):
+    """A tensor with the mask's shape for ``bernoulli_mask``: a slice of x (a view, symbolic when x is).
+
+    Slicing x rather than making a new tensor keeps the mask a graph node that
+    is drawn at every run whenever x is symbolic. A symbolic shape tensor gives
+    a zeros tensor of that run-time shape instead.
+    """
+    if isinstance(noise_shape, Tensor) or (isinstance(noise_shape, (list, tuple)) and any(
+            isinstance(d, Tensor) for d in noise_shape)):
+        dims = S._shape_arg("dropout", noise_shape)
+        if not isinstance(dims, tuple):
+            return S.zeros(dims, dtype=x.dtype)
+        noise_shape = dims
+    if isinstance(noise_shape, numbers.Integral):
+        noise_shape = (noise_shape,)
+    ns = tuple(None if d is None else int(d) for d in noise_shape)
+    if x.shape is None:
+        raise ShapeError(f"dropout: noise_shape {ns} needs the rank of x, which is unknown")
+    nd = x.ndim
+    if len(ns) > nd:
+        raise ShapeError(f"dropout: noise_shape {ns} has more entries than x of shape {fmt_shape(x.shape)} has axes")
+    index = [slice(0, 1)] * (nd - len(ns))
+    for i, (d, n) in enumerate(zip(ns, x.shape[nd - len(ns):])):
+        if d is None or (n is not None and d == n):
+            index.append(slice(None))
+        elif d == 1:
+            index.append(slice(0, 1))
+        elif n is None and d > 1:
+            index.append(slice(0, d))  # a different run-time size fails to broadcast in the multiply
+        else:
+            raise ShapeError(f"dropout: noise_shape {ns} does not broadcast to x of shape {fmt_shape(x.shape)} "
+                             f"(entry {i} is {d}: use 1, None or the size of x's axis)")
+    return S.getitem(x, tuple(index))
 
 
 def _variable(name, what, t, c):
