@@ -11,7 +11,18 @@ windows overlap, so that no two threads add into the same cell).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+
+try:
+    from numba import njit, prange
+except ImportError:  # importable without Numba (for tools that walk the package); kernels.py then uses NumPy
+    HAVE_NUMBA = False
+
+    def njit(*args, **kwargs):
+        return lambda f: f
+
+    prange = range
+else:
+    HAVE_NUMBA = True
 
 _OPTS = {"parallel": True, "cache": True, "nogil": True}
 

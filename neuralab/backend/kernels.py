@@ -46,6 +46,8 @@ def _load():
         try:
             from . import _numba_kernels  # noqa: PLC0415 - optional, imported on first use
 
+            if not _numba_kernels.HAVE_NUMBA:
+                raise ImportError("No module named 'numba'")
             _state["nb"] = _numba_kernels
             from . import threads
 

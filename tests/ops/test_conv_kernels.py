@@ -266,3 +266,35 @@ def test_set_num_threads_limits_blas_and_restores_it():
 def test_set_num_threads_rejects_bad_counts(bad):
     with pytest.raises(ValueError, match="set_num_threads.*positive int"):
         threads.set_num_threads(bad)
+
+
+# -- Numba stays optional -----------------------------------------------------------------
+
+def _run(code):
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    return out.stdout.strip()
+
+
+def test_import_neuralab_does_not_import_numba_or_threadpoolctl():
+    assert _run("import sys, neuralab; from neuralab.ops import fused; from neuralab.backend import kernels, threads; "
+                "print('numba' in sys.modules, 'threadpoolctl' in sys.modules)") == "False False"
+
+
+def test_everything_works_without_numba():
+    code = """
+import sys
+sys.modules['numba'] = None  # as if it were not installed
+import numpy as np, neuralab as nl
+from neuralab.backend import kernels
+from neuralab.ops import conv as C
+x = nl.tensor(np.arange(32.0).reshape(1, 4, 4, 2), requires_grad=True)
+b = nl.tensor(np.array([-40.0, 0.0]), requires_grad=True)
+y = C.max_pool2d(nl.maximum(0, x + b), 2)
+gx, gb = nl.gradients(nl.sum(y), [x, b])
+print(kernels.available(), kernels.active(), y._op.opname, float(gx.numpy().sum()), gb.numpy().tolist())
+"""
+    assert _run(code) == "False numpy bias_relu_max_pool2d 4.0 [0.0, 4.0]"
