@@ -42,5 +42,13 @@ class InternalError(OpError, RuntimeError):
     """tf.errors.InternalError."""
 
 
-__all__ = ["FailedPreconditionError", "InternalError", "InvalidArgumentError", "NotFoundError", "OpError",
-           "OutOfRangeError", "ResourceExhaustedError", "UnimplementedError"]
+class CancelledError(OpError):
+    """tf.errors.CancelledError: e.g. an enqueue to a queue closed with cancel_pending_enqueues."""
+
+
+class AlreadyExistsError(OpError, FileExistsError):
+    """tf.errors.AlreadyExistsError: e.g. gfile.Copy onto an existing file without overwrite."""
+
+
+__all__ = ["AlreadyExistsError", "CancelledError", "FailedPreconditionError", "InternalError", "InvalidArgumentError",
+           "NotFoundError", "OpError", "OutOfRangeError", "ResourceExhaustedError", "UnimplementedError"]
