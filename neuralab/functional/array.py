@@ -1,4 +1,4 @@
-"""Array composites: clip, stack, split, square, slice."""
+"""Array composites: clip, stack, split, slice (and ``square``, a primitive of ops.elementwise, re-exported)."""
 from __future__ import annotations
 
 import builtins
@@ -6,6 +6,7 @@ import builtins
 import numpy as np
 
 from ..ops import elementwise as E, shape as S
+from ..ops.elementwise import square  # noqa: F401  (a primitive since it measured faster; kept importable here)
 
 
 def clip(x, lo=None, hi=None):
@@ -48,9 +49,6 @@ def split(x, indices_or_sections, axis=0):
     return [S.getitem(x, pre + (slice(a, b),)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
-def square(x):
-    """x * x."""
-    return E.multiply(x, x)
 
 
 def slice(x, begin, size):  # noqa: A001 - TF's name (tf.slice)

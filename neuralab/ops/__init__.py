@@ -14,9 +14,10 @@ from .shape import (
 )
 from .conv import avg_pool2d, conv2d, max_pool2d
 from .random import bernoulli_mask
-from ..functional.array import clip, split, square, stack  # noqa: E402  (composites)
+from ..functional.array import clip, split, stack  # noqa: E402  (composites)
 from .elementwise import (  # noqa: A004
     IntegerDivisionError, ceil, cos, floor, floor_divide, isfinite, isinf, isnan, logical_xor, mod, round, sin,
+    square,
 )
 from .reduce import all, any, cumsum, prod, top_k  # noqa: A004
 from .shape import flip, full, ones, reverse, shape_of, take_along_axis, tile, zeros

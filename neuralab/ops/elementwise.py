@@ -481,6 +481,23 @@ class Mod(_Binary):
         return (g[0] if self.needs_grad[0] else None), gb
 
 
+class Square(_Unary):
+    """x * x. Gradient: 2 g x.
+
+    A primitive rather than ``multiply(x, x)``: the multiply gate's backward
+    computes g x twice and the sweep adds the two (three passes over the
+    array); this is two. Compiled forward + backward measured 1.3-1.5x faster
+    at 64k-1M elements (benchmarks/bench_square.py; eager timings on a loaded
+    machine were too noisy to tell), and a graph shows TF's ``Square`` node.
+    """
+
+    def forward(self, xp, x):
+        return (xp.square(x),)
+
+    def backward(self, g):
+        return (multiply(g[0], multiply(self.inputs[0], 2)),)
+
+
 class Sin(_FloatUnary):
     """sin(x). Gradient: g * cos(x)."""
 
@@ -694,7 +711,11 @@ def sign(x):
 
 
 def floor(x):
-    """The largest integer <= x, elementwise (floats stay floats; integers pass through). No gradient."""
+    """The largest integer <= x, elementwise (floats stay floats; integers pass through). No gradient.
+
+    >>> nl.floor(nl.tensor([-1.5, 1.5]))
+    Tensor([-2.,  1.], dtype=float32)
+    """
     return dispatch(_new(Floor), (x,))
 
 
@@ -704,18 +725,35 @@ def ceil(x):
 
 
 def round(x):  # noqa: A001 - NumPy's name
-    """x rounded to the nearest integer, ties to even (``round([0.5, 1.5, 2.5]) == [0, 2, 2]``). No gradient."""
+    """x rounded to the nearest integer, ties to the even neighbour (NumPy's and TF's rule). No gradient.
+
+    >>> nl.round(nl.tensor([0.5, 1.5, 2.5, -0.5]))
+    Tensor([ 0.,  2.,  2., -0.], dtype=float32)
+    """
     return dispatch(_new(Round), (x,))
 
 
 def floor_divide(a, b):
-    """floor(a / b) elementwise with broadcasting (Python's ``//``; integer division by zero raises). No gradient."""
+    """floor(a / b) elementwise with broadcasting (Python's ``//``; integer division by zero raises). No gradient.
+
+    >>> nl.floor_divide(nl.tensor([-7, 7]), nl.tensor([2, 2]))
+    Tensor([-4,  3], dtype=int64)
+    """
     return dispatch2(_new(FloorDivide), a, b)
 
 
 def mod(a, b):
-    """a - floor(a / b) * b elementwise: the remainder takes the divisor's sign (Python's ``%``, TF's floormod)."""
+    """a - floor(a / b) * b elementwise: the remainder takes the divisor's sign (Python's ``%``, TF's floormod).
+
+    >>> nl.mod(nl.tensor([-7, 7, -7]), nl.tensor([3, -3, -3]))
+    Tensor([ 2, -2, -1], dtype=int64)
+    """
     return dispatch2(_new(Mod), a, b)
+
+
+def square(x):
+    """x * x elementwise; the gradient is 2 g x."""
+    return dispatch(_new(Square), (x,))
 
 
 def sin(x):
@@ -734,7 +772,11 @@ def logical_xor(a, b):
 
 
 def isnan(x):
-    """True where x is NaN (bool, no gradient)."""
+    """True where x is NaN (bool, no gradient).
+
+    >>> nl.isnan(nl.tensor([1.0, np.nan]))
+    Tensor([False,  True], dtype=bool)
+    """
     return dispatch(_new(IsNan), (x,))
 
 

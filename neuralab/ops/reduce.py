@@ -436,12 +436,20 @@ def unreduce(g, like, axis=None, keepdims=False, mean=False):
 
 
 def prod(x, axis=None, keepdims=False):
-    """Product of elements over ``axis``; its gradient is exact where x holds zeros (product of the others)."""
+    """Product of elements over ``axis``; its gradient is exact where x holds zeros (product of the others).
+
+    >>> nl.grad(lambda t: nl.prod(t))(nl.tensor([2.0, 0.0, 3.0])).numpy()
+    array([0., 6., 0.], dtype=float32)
+    """
     return Prod.apply(x, axis=axis, keepdims=keepdims)
 
 
 def any(x, axis=None, keepdims=False):  # noqa: A001 - NumPy's name
-    """Whether any element over ``axis`` is true / non-zero (bool, no gradient)."""
+    """Whether any element over ``axis`` is true / non-zero (bool, no gradient).
+
+    >>> nl.any(nl.tensor([[True, False], [False, False]]), axis=1)
+    Tensor([ True, False], dtype=bool)
+    """
     return Any.apply(x, axis=axis, keepdims=keepdims)
 
 
@@ -454,7 +462,10 @@ def cumsum(x, axis=None, exclusive=False, reverse=False):
     """Running sums along ``axis``; ``axis=None`` scans the flattened tensor (NumPy's default).
 
     ``exclusive=True`` leaves out the element itself (starts at 0), ``reverse=True``
-    sums from the end (TF's ``tf.cumsum`` flags): ``cumsum([1, 2, 3], 0, True, True) == [5, 3, 0]``.
+    sums from the end (TF's ``tf.cumsum`` flags).
+
+    >>> nl.cumsum(nl.tensor([1, 2, 3]), 0, exclusive=True, reverse=True)
+    Tensor([5, 3, 0], dtype=int64)
     """
     if axis is None:
         from .shape import reshape
@@ -471,8 +482,16 @@ def top_k(x, k=1, sorted=True):  # noqa: A002 - TF's argument name
     are int64; values pass the gradient back to where they were taken.
     ``sorted=False`` is accepted (TF leaves the order open then) and gives the
     same sorted result.
+
+    >>> nl.top_k(nl.tensor([1.0, 3.0, 3.0, 2.0]), 2)
+    (Tensor([3., 3.], dtype=float32), Tensor([1, 2], dtype=int64))
     """
     k = int(k)
     if k < 0:
         raise ShapeError(f"top_k: k must be >= 0, got {k}")
-    return TopK.apply(x, k=k)
+    values, indices = TopK.apply(x, k=k)
+    if indices.data is None and indices.dtype != np.int64:
+        # x of unknown rank: the graph probes infer at sizes 1, where k > 1 does not fit, and falls back to
+        # x's dtype for both outputs; the indices are int64 whatever x is
+        indices._spec = Spec(indices.shape, np.dtype(np.int64))
+    return values, indices

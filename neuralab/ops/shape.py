@@ -831,7 +831,12 @@ def one_hot(indices, depth, dtype=None):
 
 
 def tile(x, reps):
-    """x repeated ``reps[i]`` times along axis i (NumPy's ``tile``, TF's ``tile``); the gradient sums the copies."""
+    """x repeated ``reps[i]`` times along axis i (NumPy's ``tile``, TF's ``tile``); the gradient sums the copies.
+
+    >>> nl.tile(nl.tensor([1, 2]), (2, 2))
+    Tensor([[1, 2, 1, 2],
+            [1, 2, 1, 2]], dtype=int64)
+    """
     reps = (int(reps),) if isinstance(reps, (int, np.integer)) else tuple(int(r) for r in reps)
     if any(r < 0 for r in reps):
         raise ShapeError(f"tile: repetitions must be >= 0, got {reps} for a tensor of shape "
@@ -840,7 +845,11 @@ def tile(x, reps):
 
 
 def flip(x, axis=None):
-    """x with the order of elements reversed along ``axis`` (an int, a tuple, or None for all axes)."""
+    """x with the order of elements reversed along ``axis`` (an int, a tuple, or None for all axes).
+
+    >>> nl.flip(nl.tensor([1, 2, 3]))
+    Tensor([3, 2, 1], dtype=int64)
+    """
     if axis is not None and not isinstance(axis, (int, np.integer)):
         axis = tuple(int(a) for a in axis)
     return Flip.apply(x, axis=axis)
@@ -851,7 +860,13 @@ reverse = flip
 
 
 def take_along_axis(x, indices, axis=-1):
-    """Elements of x at integer ``indices`` along ``axis`` (NumPy's ``take_along_axis``; indices has x's rank)."""
+    """Elements of x at integer ``indices`` along ``axis`` (NumPy's ``take_along_axis``; indices has x's rank).
+
+    Repeated indices accumulate their gradients.
+
+    >>> nl.take_along_axis(nl.tensor([[10, 20, 30]]), np.array([[2, 0]]), 1)
+    Tensor([[30, 10]], dtype=int64)
+    """
     return TakeAlongAxis.apply(x, indices, axis=int(axis))
 
 
@@ -861,6 +876,9 @@ def shape_of(x, dtype=np.int32):
     For a symbolic x it is a graph node whose value is the run-time shape, so
     it works for unknown sizes and an unknown rank (the result then has static
     shape ``(None,)``).
+
+    >>> nl.shape_of(nl.zeros((2, 3)))
+    Tensor([2, 3], dtype=int32)
     """
     from .._core import graph as _graph
     from .._core.dtypes import as_dtype
@@ -884,6 +902,9 @@ def full(shape, fill_value, dtype=None):
     when the graph runs). ``fill_value`` may be a scalar Tensor: gradients flow
     to it (the sum of the output's gradient). ``dtype`` defaults to the value's
     (Python floats: the default float, ints: int64).
+
+    >>> nl.full((2,), 7)
+    Tensor([7, 7], dtype=int64)
     """
     from .._core.dtypes import as_dtype
     from .._core.tensor import Tensor
@@ -909,7 +930,11 @@ def full(shape, fill_value, dtype=None):
 
 
 def zeros(shape, dtype=None):
-    """A tensor of zeros of ``shape`` (a tuple, or a 1-D integer tensor known at run time); the default float."""
+    """A tensor of zeros of ``shape`` (a tuple, or a 1-D integer tensor known at run time); the default float.
+
+    >>> nl.zeros((2,), "int32")
+    Tensor([0, 0], dtype=int32)
+    """
     from .._core.dtypes import as_dtype, default_float
 
     d = as_dtype(dtype) or default_float()

@@ -439,7 +439,7 @@ register(OpRecord(name="mod", fn=nl.mod, ref=np.mod, make_inputs=_mod_inputs,
                   error_inputs=_broadcast_error("mod"),
                   notes=_kind("elementwise")))
 
-for _name, _fn, _ref in [("sin", nl.sin, np.sin), ("cos", nl.cos, np.cos)]:
+for _name, _fn, _ref in [("sin", nl.sin, np.sin), ("cos", nl.cos, np.cos), ("square", nl.square, np.square)]:
     register(OpRecord(name=_name, fn=_fn, ref=_ref, shapes=UNARY, sampler=_uniform(-4, 4),
                       notes=_kind("elementwise")))
 

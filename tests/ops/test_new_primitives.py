@@ -224,6 +224,15 @@ def test_top_k_scatters_the_gradient_back_to_the_chosen_positions():
     np.testing.assert_array_equal(g.numpy(), want)
 
 
+def test_top_k_of_unknown_rank():
+    p = nl.placeholder(None, F64)
+    v, i = nl.top_k(p, 2)
+    assert v.dtype == F64 and i.dtype == np.int64 and v.shape is None
+    got = nl.run([v, i], {p: np.array([[1.0, 5.0, 3.0], [2.0, 2.0, 0.0]])})
+    np.testing.assert_array_equal(got[0], [[5, 3], [2, 2]])
+    np.testing.assert_array_equal(got[1], [[1, 2], [0, 1]])
+
+
 def test_top_k_errors_name_k_and_the_shape():
     with pytest.raises(nl.ShapeError, match=r"top_k: k = 5 .* \(2, 3\)"):
         nl.top_k(nl.tensor(np.zeros((2, 3))), 5)
