@@ -67,7 +67,11 @@ def dropout(x, rate, training=True, rng=None, noise_shape=None):
     shared along the leading ones. A 1-D integer tensor (e.g. built from
     :func:`neuralab.shape_of`) is accepted too.
 
-    >>> y = dropout(nl.tensor(np.ones((2, 4))), 0.5)   # entries 0 or 2; mean 1 in expectation
+    >>> y = dropout(nl.tensor(np.ones((200, 50))), 0.5)
+    >>> sorted(set(y.numpy().ravel().tolist())), bool(abs(y.numpy().mean() - 1.0) < 0.05)  # 0 or 1/p; mean 1
+    ([0.0, 2.0], True)
+    >>> dropout(nl.tensor(np.ones(3)), 0.5, training=False).numpy()   # inference: x itself
+    array([1., 1., 1.])
     """
     x = _t(x)
     flag = _static_flag("dropout", training)
@@ -165,7 +169,14 @@ def batch_norm(x, gamma, beta, running_mean, running_var, training, momentum=0.9
     a placeholder; then batch vs running statistics are chosen with ``where``
     and the update writes the old value back when it is False.
 
-    >>> y = batch_norm(x, gamma, beta, rm, rv, training=True)   # per-feature mean 0, var 1
+    >>> x = nl.tensor(np.array([[1.0, 10.0], [3.0, 30.0]]))
+    >>> rm, rv = nl.tensor(np.zeros(2)), nl.tensor(np.ones(2))
+    >>> y = batch_norm(x, None, None, rm, rv, training=True)
+    >>> y.numpy().round(4)                       # per feature: (x - mu_B) / sqrt(sigma2_B + eps)
+    array([[-0.9995, -1.    ],
+           [ 0.9995,  1.    ]])
+    >>> rm.numpy(), rv.numpy()                   # 0.9 * old + 0.1 * batch statistics
+    (array([0.2, 2. ]), array([ 1. , 10.9]))
     """
     x = _t(x)
     nd = x.ndim
