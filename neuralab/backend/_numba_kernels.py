@@ -184,14 +184,6 @@ def bias_relu(y, b, out):
 
 
 @njit(**_OPTS)
-def bias_add(y, b, out):
-    rows, c = y.shape
-    for r in prange(rows):
-        for ch in range(c):
-            out[r, ch] = y[r, ch] + b[ch]
-
-
-@njit(**_OPTS)
 def adam(param, grad, m, v, b1, omb1, b2, omb2, eps_s2, step_scale, gscale, scaled):
     for i in prange(param.shape[0]):
         g = grad[i]

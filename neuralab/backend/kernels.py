@@ -123,7 +123,7 @@ def bias_relu_max_pool(xp, y, b, ksize, stride, pads, out_hw):
     window's first maximum (see :func:`neuralab.backend.numpy_impl.bias_relu_max_pool_forward`)."""
     dt = xp.result_type(y.dtype, b.dtype)
     y, b = y.astype(dt, copy=False), b.astype(dt, copy=False)
-    nb = _fast(xp, y, b)
+    nb = _fast(xp, y, b) if _np_impl.tap_index_dtype(ksize) == np.uint8 else None  # (windows of <= 255 cells)
     if nb is None:
         return _np_impl.bias_relu_max_pool_forward(xp, y, b, ksize, stride, pads, out_hw)
     shape = (y.shape[0], out_hw[0], out_hw[1], y.shape[3])
@@ -137,7 +137,7 @@ def bias_relu_max_pool(xp, y, b, ksize, stride, pads, out_hw):
 
 def bias_relu_max_pool_grad(xp, gp, p, idx, y_shape, ksize, stride, pads):
     """The y-gradient of :func:`bias_relu_max_pool`: ``gp`` where ``p > 0``, sent to each window's winner."""
-    nb = _fast(xp, gp, p)
+    nb = _fast(xp, gp, p) if idx.dtype == np.uint8 else None
     if nb is None:
         return _np_impl.bias_relu_max_pool_backward(xp, gp, p, idx, y_shape, ksize, stride, pads)
     dt = gp.dtype
@@ -208,16 +208,15 @@ def bias_act(y, b, activation=None, out=None):
     dt = np.result_type(y.dtype, b.dtype)
     if out is None:
         out = np.empty(y.shape, dtype=dt)
-    nb = _fast(np, y.astype(dt, copy=False), b.astype(dt, copy=False))
-    if nb is None or not out.flags.c_contiguous or out.dtype != dt:
+    nb = _fast(np, y.astype(dt, copy=False), b.astype(dt, copy=False)) if activation == "relu" else None
+    if nb is None or not out.flags.c_contiguous or out.dtype != dt:  # (a bias alone is one NumPy pass anyway)
         np.add(y, b, out=out)
         if activation == "relu":
             np.copyto(out, 0, where=np.less_equal(out, 0))
         return out
-    c = b.shape[0]
-    fn = nb.bias_relu if activation == "relu" else nb.bias_add
     if out.size:
-        fn(_c(y.astype(dt, copy=False)).reshape(-1, c), _c(b.astype(dt, copy=False)), out.reshape(-1, c))
+        c = b.shape[0]
+        nb.bias_relu(_c(y.astype(dt, copy=False)).reshape(-1, c), _c(b.astype(dt, copy=False)), out.reshape(-1, c))
     return out
 
 

@@ -252,11 +252,17 @@ def test_set_num_threads_limits_blas_and_restores_it():
         assert old is None
         assert threads.get_num_threads() == 1
         assert all(d["num_threads"] == 1 for d in threads.blas_info())
+        if K.available():
+            import numba
+
+            assert numba.get_num_threads() == 1
         a = np.ones((200, 200), np.float32)
         np.testing.assert_array_equal(a @ a, np.full((200, 200), 200.0, np.float32))
     finally:
         threads.set_num_threads(None)
     assert [d["num_threads"] for d in threads.blas_info()] == before
+    if K.available():
+        assert numba.get_num_threads() == min(threads.get_num_threads(), numba.config.NUMBA_NUM_THREADS)
     with threads.num_threads(1):
         assert all(d["num_threads"] == 1 for d in threads.blas_info())
     assert [d["num_threads"] for d in threads.blas_info()] == before
