@@ -346,7 +346,8 @@ def value_and_grad(fn, argnums=0):
 def grad(fn, argnums=0):
     """Wrap ``fn`` so that it returns the gradient of its scalar output.
 
-    >>> grad(lambda x: (x * x).sum())(tensor([1.0, 2.0]))   # 2x
+    >>> grad(lambda x: (x * x).sum())(nl.tensor([1.0, 2.0]))   # 2x
+    Tensor([2., 4.], dtype=float32)
     """
     vg = value_and_grad(fn, argnums)
 

@@ -68,7 +68,9 @@ class detect_anomaly(contextlib.ContextDecorator):
     graph runs and in compiled functions traced while it is active.
 
     >>> with detect_anomaly():
-    ...     y = log(tensor([-1.0]))   # raises FloatingPointError naming 'log'
+    ...     y = nl.log(nl.tensor([-1.0]))
+    Traceback (most recent call last):
+    FloatingPointError: detect_anomaly: op 'log' produced NaN in output 0 (input shapes (1,))
     """
 
     def __init__(self, enabled: bool = True):

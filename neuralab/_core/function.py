@@ -6,7 +6,10 @@
 ...         return x * y
 ...     def backward(self, dz):           # upstream gradient in, one per input out
 ...         return self.y * dz, self.x * dz
+>>> x = nl.tensor([2.0, 3.0], requires_grad=True); y = nl.tensor([4.0, 5.0], requires_grad=True)
 >>> z = MultiplyGate.apply(x, y)        # a Tensor; z.backward() calls backward
+>>> z.sum().backward(); x.grad, y.grad   # (y, x): the multiply gate "switches" the gradient
+(Tensor([4., 5.], dtype=float32), Tensor([2., 3.], dtype=float32))
 
 The op works eagerly, in graphs and in compiled functions, and can be checked
 with ``neuralab.testing.gradcheck`` like a built-in. Its gradient is not itself

@@ -67,9 +67,12 @@ class Graph:
 
     @contextlib.contextmanager
     def name_scope(self, name: str):
-        """Prefix the names of ops recorded inside with ``name/`` (TensorBoard groups)."""
+        """Prefix the names of ops recorded inside with ``name/`` (TensorBoard groups).
+
+        As in TF, a name ending in "/" (what entering a scope returns) re-enters that scope as it is.
+        """
         if name:
-            full = self.unique_name(name.rstrip("/"), scoped=True)
+            full = name[:-1] if name.endswith("/") else self.unique_name(name, scoped=True)
             prev = self._scope
             self._scope = full.split("/")
             try:
@@ -830,7 +833,10 @@ def compile(fn=None, *, retrace: bool = True):  # noqa: A001 - public name of th
     ``trace_count``) or, with ``retrace=False``, raises :class:`TraceError`.
 
     >>> f = compile(lambda x, y: (x * y).sum())
-    >>> f(np.ones(3), np.ones(3))   # traces, then replays
+    >>> f(np.ones(3), np.ones(3))   # traces
+    Tensor(3., dtype=float64)
+    >>> f(np.full(3, 2.0), np.ones(3)), f.trace_count   # replays the same schedule
+    (Tensor(6., dtype=float64), 1)
     """
     if fn is None:
         return lambda f: CompiledFunction(f, retrace=retrace)
