@@ -698,6 +698,8 @@ def _shape_arg(opname, shape, allow_minus_one=False):
             shape = shape.reshape(1)
         return _dims(opname, shape, allow_minus_one)
     parts = list(shape)
+    if len(parts) == 1 and isinstance(parts[0], Tensor) and parts[0].shape is not None and len(parts[0].shape) == 1:
+        return _shape_arg(opname, parts[0], allow_minus_one)  # x.reshape(shape_tensor): the tensor is the shape
     if any(isinstance(p, Tensor) and p.data is None for p in parts):
         from ..functional.array import stack
         from .elementwise import cast

@@ -450,6 +450,36 @@ def test_unknown_shapes_give_the_values_and_gradients_of_known_ones(name):
             np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, err_msg=f"{name} with placeholders {static}")
 
 
+_DYNAMIC_VALUES = {  # ops without a gradient: values only
+    "floor-ceil-round": (lambda x: nl.floor(x) + nl.ceil(x) * 10 + nl.round(x) * 100, [(3, 4)]),
+    "floor_divide": (lambda a, b: nl.floor_divide(a, b), [(3, 4), (4,)]),
+    "predicates": (lambda x: nl.logical_xor(nl.isnan(nl.where(x > 0, x, float("nan"))),
+                                            nl.isinf(nl.where(x > 1, float("inf"), x))), [(3, 4)]),
+    "any-all": (lambda x: nl.concatenate([nl.any(x > 0, axis=1), nl.all(x > -1, axis=1)]), [(3, 4)]),
+    "top_k-indices": (lambda x: nl.top_k(x, 3)[1], [(3, 4)]),
+    "shape_of": (lambda x: nl.shape_of(x), [(3, 4)]),
+    "zeros-ones": (lambda x: nl.zeros(nl.shape_of(x), dtype=np.int32) + nl.ones(nl.shape_of(x)[1:], np.int32),
+                   [(3, 4)]),
+    "x.reshape": (lambda x: x.reshape(nl.shape_of(nl.transpose(x))), [(3, 4)]),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_DYNAMIC_VALUES))
+def test_unknown_shapes_give_the_values_of_known_ones(name):
+    fn, shapes = _DYNAMIC_VALUES[name]
+    rng = np.random.default_rng(2)
+    values = [np.round(rng.uniform(-3, 3, size=s) * 2) / 2 + (i * 0.3 + 0.1) for i, s in enumerate(shapes)]
+    expected = fn(*[nl.tensor(v) for v in values]).numpy()
+    for static in ([v.shape for v in values], [(None,) + v.shape[1:] for v in values],
+                   [tuple(None for _ in v.shape) for v in values], [None for _ in values]):
+        with nl.Graph().as_default():
+            phs = [nl.placeholder(s, F64) for s in static]
+            y = fn(*phs)
+            assert y.dtype == expected.dtype, f"{name}: static dtype {y.dtype}, run-time {expected.dtype}"
+            got = nl.run(y, dict(zip(phs, values)))
+        np.testing.assert_array_equal(got, expected, err_msg=f"{name} with placeholders {static}")
+
+
 def test_tf_type_names():
     p = nl.placeholder((2, 3))
     i = nl.placeholder((2, 3), np.int64)
