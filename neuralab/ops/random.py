@@ -17,6 +17,7 @@ from .._core.dtypes import default_float
 from .._core.errors import ShapeError
 from .._core.op import Op, Spec, broadcast_shapes, fmt_shape
 from .._core.random import get_rng
+from ._util import select
 
 
 class BernoulliMask(Op):
@@ -46,11 +47,12 @@ class BernoulliMask(Op):
         rng = self.rng if self.rng is not None else get_rng()
         u = rng.random(like.shape, dtype=np.float64 if dt == np.float64 else np.float32)
         # (broadcast_to raises when keep_prob would enlarge the mask; the dispatcher reports it via infer)
-        keep = np.broadcast_to(np.asarray(keep_prob if xp is np else keep_prob.get(), dtype=u.dtype), u.shape)
+        kp = np.asarray(keep_prob if xp is np else keep_prob.get(), dtype=u.dtype)
+        keep = np.broadcast_to(kp, u.shape)
         kept = u < keep
         if self.scale:
             with np.errstate(divide="ignore"):
-                m = np.where(kept, 1.0 / keep, 0.0).astype(dt, copy=False)
+                m = select(np, kept, 1.0 / kp, 0.0).astype(dt, copy=False)  # (np.where's bits, no branches)
         else:
             m = kept.astype(dt)
         return (m if xp is np else xp.asarray(m),)
