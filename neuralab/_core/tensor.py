@@ -294,6 +294,10 @@ def _install_operators(ops) -> None:
     T.__rtruediv__ = lambda a, b: ops.divide(b, a)
     T.__pow__ = ops.power
     T.__rpow__ = lambda a, b: ops.power(b, a)
+    T.__floordiv__ = ops.floor_divide
+    T.__rfloordiv__ = lambda a, b: ops.floor_divide(b, a)
+    T.__mod__ = ops.mod
+    T.__rmod__ = lambda a, b: ops.mod(b, a)
     T.__matmul__ = ops.matmul
     T.__rmatmul__ = lambda a, b: ops.matmul(b, a)
     T.__neg__ = lambda a: ops.negative(a)

@@ -45,8 +45,8 @@ def split(x, indices_or_sections, axis=0):
         bounds = [i * (n // k) for i in range(k + 1)]
     else:
         bounds = [0] + [int(i) for i in indices_or_sections] + [n]
-    pre = (slice(None),) * ax
-    return [S.getitem(x, pre + (slice(a, b),)) for a, b in zip(bounds[:-1], bounds[1:])]
+    pre = (builtins.slice(None),) * ax  # (this module defines tf's slice)
+    return [S.getitem(x, pre + (builtins.slice(a, b),)) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 

@@ -8,7 +8,7 @@ import pytest
 
 import neuralab as nl
 import neuralab.compat.v1 as tf
-from neuralab.compat.v1 import runner
+from neuralab.compat.v1 import _types, runner
 
 
 @pytest.fixture(autouse=True)
@@ -48,8 +48,8 @@ def test_tensor_names_and_printing_follow_tf():
     assert repr(w) == "<tf.Variable 'layer1/weight1:0' shape=(2, 7) dtype=float32_ref>"
     s = tf.add(x, x, name="total")
     assert s.name == "total:0"
-    a, b = tf.split(tf.ones([4, 2]), 2)
-    assert a.name.endswith(":0") and b.name.endswith(":1") and a.op is b.op
+    vals, idx = _types.wrap(nl.top_k(x._nl, 1))  # a two-output op: "<name>:0" and "<name>:1"
+    assert vals.name == "TopKV2:0" and idx.name == "TopKV2:1" and vals.op is idx.op
     g = tf.get_default_graph()
     assert g.get_tensor_by_name("X:0") is x and g.get_tensor_by_name("layer1/Sigmoid:0") is h
     assert g.get_operation_by_name("layer1/Sigmoid") is h.op

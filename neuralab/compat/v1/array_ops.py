@@ -582,8 +582,10 @@ def arg_min(input, dimension, output_type=_dtypes.int64, name=None):  # noqa: A0
 
 
 def cumsum(x, axis=0, exclusive=False, reverse=False, name=None):
-    """tf.cumsum(x, axis, exclusive, reverse)."""
-    return O.cumsum(_t(x), axis=int(_static(axis, "cumsum axis")), exclusive=bool(exclusive), reverse=bool(reverse))
+    """tf.cumsum(x, axis, exclusive, reverse) (keeps x's dtype, as TF does)."""
+    x = as_graph_tensor(x)
+    out = O.cumsum(x, axis=int(_static(axis, "cumsum axis")), exclusive=bool(exclusive), reverse=bool(reverse))
+    return out if out.dtype == x.dtype else O.cast(out, x.dtype)
 
 
 def cast(x, dtype, name=None):

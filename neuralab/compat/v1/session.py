@@ -17,11 +17,11 @@ import threading
 
 import numpy as np
 
-from ..._core.errors import DTypeError, FeedError, LabelError, ShapeError, StateError
+from ..._core.errors import DTypeError, FeedError, LabelError, NeuralabError, ShapeError, StateError
 from ..._core.graph import Placeholder, Plan, _check_feed, _flatten
 from ..._core.op import Op
 from ..._core.tensor import Tensor
-from ...ops.elementwise import StopGradient
+from ...ops.elementwise import IntegerDivisionError, StopGradient
 from ...ops.state import Assign, ReadVariable
 from . import _types, errors
 from ._base import RUNNING, Const
@@ -193,10 +193,14 @@ class BaseSession:
         RUNNING.session = self
         try:
             vals = entry.plan.run(*arrays, store=store)
-        except (FeedError, ShapeError, DTypeError, LabelError) as e:
+        except (FeedError, ShapeError, DTypeError, LabelError, IntegerDivisionError) as e:
             raise errors.InvalidArgumentError(None, None, str(e)) from e
         except StateError as e:
             raise errors.FailedPreconditionError(None, None, str(e)) from e
+        except NeuralabError as e:  # other bad values met at run time (an embedding id out of range: IndexError)
+            if not isinstance(e, (IndexError, ValueError, TypeError)):
+                raise
+            raise errors.InvalidArgumentError(None, None, str(e)) from e
         finally:
             RUNNING.session = prev
         if entry.single:
