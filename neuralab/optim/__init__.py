@@ -3,8 +3,8 @@
 * :mod:`~neuralab.optim.transforms` — each rule once, as an in-place kernel computing ``Δw``;
 * :class:`Optimizer` — PyTorch-style wrapper (``step``, ``zero_grad``, ``param_groups``,
   ``state_dict``) that also records a stateful update op in graphs (``apply_gradients``, ``minimize``);
-* :mod:`~neuralab.optim.aliases` — SGD, Momentum (both lecture forms), Nesterov, AdaGrad, RMSProp,
-  Adam, AdamW;
+* :mod:`~neuralab.optim.aliases` — SGD, Momentum (both lecture forms), Nesterov, AdaGrad, RMSProp
+  (plain, centered, with momentum), Adadelta, FTRL-Proximal, Adam, AdamW;
 * :mod:`~neuralab.optim.schedules` — learning-rate schedules; :class:`LBFGS` via SciPy;
   gradient clipping.
 
@@ -16,7 +16,7 @@
 1
 """
 from . import lr_scheduler, transforms
-from .aliases import SGD, AdaGrad, Adam, AdamW, Momentum, Nesterov, RMSProp
+from .aliases import SGD, AdaGrad, Adadelta, Adam, AdamW, Ftrl, Momentum, Nesterov, RMSProp
 from .clip import clip_grad_norm, clip_grad_value
 from .lbfgs import LBFGS
 from .optimizer import ApplyUpdates, Optimizer
@@ -26,8 +26,8 @@ from .schedules import (
 )
 
 __all__ = [
-    "LBFGS", "SGD", "AdaGrad", "Adam", "AdamW", "ApplyUpdates", "CosineAnnealingLR", "ExponentialLR", "Momentum",
-    "Nesterov", "Optimizer", "RMSProp", "ReduceLROnPlateau", "Scheduler", "StepLR", "WarmupLR", "clip_grad_norm",
-    "clip_grad_value", "constant", "cosine_decay", "exponential_decay", "linear_warmup", "lr_scheduler", "step_decay",
-    "transforms",
+    "LBFGS", "SGD", "AdaGrad", "Adadelta", "Adam", "AdamW", "ApplyUpdates", "CosineAnnealingLR", "ExponentialLR",
+    "Ftrl", "Momentum", "Nesterov", "Optimizer", "RMSProp", "ReduceLROnPlateau", "Scheduler", "StepLR", "WarmupLR",
+    "clip_grad_norm", "clip_grad_value", "constant", "cosine_decay", "exponential_decay", "linear_warmup",
+    "lr_scheduler", "step_decay", "transforms"
 ]

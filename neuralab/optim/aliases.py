@@ -8,6 +8,7 @@ All of them take ``params`` (Tensors or parameter-group dicts), apply
 * ``lecture_decay = ε``: seed 001's decoupled decay ``W ← (W + ΔW)·(1 − ε)``,
   applied after the step and independent of the learning rate;
 * ``max_grad_norm``: global-norm gradient clipping before the step.
+(Adadelta, FTRL-Proximal and RMSProp's centered and momentum variants are here too, beyond the notes.)
 ``lr`` may be a number or a function ``lr(t)`` of the number of updates done
 so far (see :mod:`neuralab.optim.schedules`).
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 from . import transforms as T
 from .optimizer import Optimizer, check_range
 
-__all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "RMSProp", "Adam", "AdamW"]
+__all__ = ["SGD", "Momentum", "Nesterov", "AdaGrad", "Adadelta", "RMSProp", "Ftrl", "Adam", "AdamW"]
 
 
 class SGD(Optimizer):
@@ -124,22 +125,103 @@ class RMSProp(Optimizer):
     ``decay`` is the notes' ``decay_rate``; ε (1e-7) is added outside the square
     root as in the notes (``torch.optim.RMSprop`` does the same, with
     ``alpha = decay``; Keras/TF1 add it inside).
+
+    * ``centered=True`` [Graves, 2013]: also ``M ← d·M + (1 − d)·∇f`` and divide
+      by ``√(G − M²) + ε`` (an estimate of the gradient's standard deviation);
+    * ``momentum = ρ > 0``: ``b ← ρ·b + α·∇f / (√G + ε)``;  ``x ← x − b`` (the
+      learning rate enters the buffer with each gradient, as in TF 1.x and
+      Keras; with a constant ``α`` this is ``torch.optim.RMSprop(momentum=ρ)``).
     """
 
-    slots = ("grad_squared",)
-
-    def __init__(self, params, lr=0.001, decay=0.9, eps=1e-7, weight_decay=0.0, max_grad_norm=None,
-                 lecture_decay=0.0):
-        super().__init__(params, {"lr": lr, "decay": decay, "eps": eps, "weight_decay": weight_decay,
+    def __init__(self, params, lr=0.001, decay=0.9, eps=1e-7, momentum=0.0, centered=False, weight_decay=0.0,
+                 max_grad_norm=None, lecture_decay=0.0):
+        check_range(type(self).__name__, "momentum", momentum, lo=0.0, hi=1.0)
+        # the state this variant needs, fixed at construction (see transforms.rmsprop_delta)
+        self.slots = ("grad_squared",) + (("momentum_buffer",) if momentum else ()) \
+            + (("grad_mean",) if centered else ())
+        super().__init__(params, {"lr": lr, "decay": decay, "eps": eps, "momentum": momentum,
+                                  "centered": bool(centered), "weight_decay": weight_decay,
                                   "lecture_decay": lecture_decay}, max_grad_norm=max_grad_norm)
 
     def _check_group(self, group, defaults=False):
         super()._check_group(group, defaults)
-        check_range(type(self).__name__, "decay", group["decay"], lo=0.0, hi=1.0)
-        check_range(type(self).__name__, "eps", group["eps"])
+        name = type(self).__name__
+        check_range(name, "decay", group["decay"], lo=0.0, hi=1.0)
+        check_range(name, "eps", group["eps"])
+        check_range(name, "momentum", group.get("momentum", 0.0), lo=0.0, hi=1.0)
+        if bool(group.get("momentum", 0.0)) != ("momentum_buffer" in self.slots) \
+                or bool(group.get("centered", False)) != ("grad_mean" in self.slots):
+            raise ValueError(f"{name}: momentum > 0 and centered are fixed at construction for all groups "
+                             f"(got momentum={group.get('momentum')!r}, centered={group.get('centered')!r})")
+
+    _eps_inside = False  # TF 1.x's variant (compat.v1) adds ε inside the square root
 
     def _delta(self, xp, grad, st, group, lr, step, out):
-        return T.rmsprop_delta(xp, grad, st["grad_squared"], lr, group["decay"], group["eps"], out)
+        return T.rmsprop_delta(xp, grad, st["grad_squared"], lr, group["decay"], group["eps"], out,
+                               momentum_buffer=st.get("momentum_buffer"), momentum=group["momentum"],
+                               grad_mean=st.get("grad_mean"), eps_inside=self._eps_inside)
+
+
+class Adadelta(Optimizer):
+    """Adadelta [Zeiler, 2012]: ``x ← x − α·u`` with ``u = √(E[Δx²] + ε) / √(E[g²] + ε) · ∇f``.
+
+    ``E[g²]`` and ``E[Δx²]`` are running averages (rate ``rho``) of the squared
+    gradients and of the squared steps ``u²``; the ratio of their square roots
+    gives each coordinate a step in the units of ``x`` itself, so ``lr = 1`` is
+    the paper's rule. Defaults are PyTorch's (``lr=1.0, rho=0.9, eps=1e-6``);
+    TF 1.x's are ``lr=0.001, rho=0.95, eps=1e-8``.
+    """
+
+    slots = ("square_avg", "acc_delta")
+
+    def __init__(self, params, lr=1.0, rho=0.9, eps=1e-6, weight_decay=0.0, max_grad_norm=None, lecture_decay=0.0):
+        super().__init__(params, {"lr": lr, "rho": rho, "eps": eps, "weight_decay": weight_decay,
+                                  "lecture_decay": lecture_decay}, max_grad_norm=max_grad_norm)
+
+    def _check_group(self, group, defaults=False):
+        super()._check_group(group, defaults)
+        check_range(type(self).__name__, "rho", group["rho"], lo=0.0, hi=1.0)
+        check_range(type(self).__name__, "eps", group["eps"], lo=0.0, lo_open=True)
+
+    def _delta(self, xp, grad, st, group, lr, step, out):
+        return T.adadelta_delta(xp, grad, st["square_avg"], st["acc_delta"], lr, group["rho"], group["eps"], out)
+
+
+class Ftrl(Optimizer):
+    """FTRL-Proximal [McMahan et al., 2013] ("Ad Click Prediction: a View from the Trenches"), as TF's Ftrl.
+
+    Per coordinate, with ``n`` the sum of squared gradients (started at
+    ``initial_accumulator_value``) and ``z`` the "linear" accumulator::
+
+        n' = n + g²;   z ← z + g − (n'^(−p) − n^(−p))/α · w
+        w ← (clip(z, −λ₁, λ₁) − z) / (n'^(−p)/α + 2λ₂)
+
+    ``p = lr_power`` (−½), ``λ₁ = l1`` gives exact zeros (sparse models),
+    ``λ₂ = l2``; ``l2_shrinkage`` adds ``2λ·w`` to the gradient in ``z`` only.
+    ``weight_decay``/``lecture_decay`` are not offered (use ``l2``).
+    """
+
+    slots = ("accumulator", "linear")
+    needs_param = True
+
+    def __init__(self, params, lr=0.001, lr_power=-0.5, initial_accumulator_value=0.1, l1=0.0, l2=0.0,
+                 l2_shrinkage=0.0, max_grad_norm=None):
+        check_range("Ftrl", "initial_accumulator_value", initial_accumulator_value, lo=0.0)
+        self.slot_init = {"accumulator": float(initial_accumulator_value)}
+        super().__init__(params, {"lr": lr, "lr_power": lr_power, "l1": l1, "l2": l2, "l2_shrinkage": l2_shrinkage},
+                         max_grad_norm=max_grad_norm)
+
+    def _check_group(self, group, defaults=False):
+        super()._check_group(group, defaults)
+        if not callable(group["lr"]) and group["lr"] <= 0:
+            raise ValueError(f"Ftrl: lr must be > 0 (the rule divides by it), got {group['lr']!r}")
+        check_range("Ftrl", "lr_power", group["lr_power"], lo=None, hi=0.0, hi_open=False)
+        for k in ("l1", "l2", "l2_shrinkage"):
+            check_range("Ftrl", k, group[k])
+
+    def _delta(self, xp, grad, st, group, lr, step, out):
+        return T.ftrl_delta(xp, grad, st["accumulator"], st["linear"], st["param"], lr, group["lr_power"],
+                            group["l1"], group["l2"], group["l2_shrinkage"], out)
 
 
 class Adam(Optimizer):

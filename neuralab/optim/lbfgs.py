@@ -43,12 +43,25 @@ class LBFGS(Optimizer):
     ``zero_grad()`` and ``backward()``, and return the loss. Afterwards the
     parameters hold SciPy's solution and their ``.grad`` is cleared (the last
     evaluation may have been at another point of the line search).
+
+    ``scipy_options`` (a dict), when given, is passed to SciPy as the options
+    instead (``max_iter``, ``tol`` and ``history_size`` are then not used, and
+    whatever it leaves out takes SciPy's own default). ``bounds`` (one entry
+    per parameter: None or ``(low, high)``, each a number, an array
+    broadcastable to the parameter, or None for no bound) limits the search to
+    a box, which L-BFGS-B supports.
     """
 
     slots = ()
 
-    def __init__(self, params, max_iter=100, tol=1e-9, history_size=10):
+    def __init__(self, params, max_iter=100, tol=1e-9, history_size=10, scipy_options=None, bounds=None):
         super().__init__(params, {"max_iter": max_iter, "tol": tol, "history_size": history_size})
+        if scipy_options is not None and not isinstance(scipy_options, dict):
+            raise TypeError(f"LBFGS: scipy_options must be a dict, got {type(scipy_options).__name__}")
+        self.scipy_options = None if scipy_options is None else dict(scipy_options)
+        if bounds is not None and len(bounds) != len(self._params):
+            raise ValueError(f"LBFGS: bounds has {len(bounds)} entries for {len(self._params)} parameters")
+        self.bounds = bounds
         self.result = None
 
     def _check_group(self, group, defaults=False):
@@ -66,8 +79,31 @@ class LBFGS(Optimizer):
         """Not available: L-BFGS evaluates the loss many times per step; use :meth:`step` with a closure."""
         raise NeuralabError("LBFGS: apply_gradients is not supported; call step(closure)")
 
-    def step(self, closure=None):
-        """Minimize the closure's loss; returns the final loss (float)."""
+    def _flat_bounds(self, shapes):
+        """``bounds`` as SciPy's list of (low, high) per element of the flattened vector (None: unbounded)."""
+        out = []
+        for i, (b, s) in enumerate(zip(self.bounds, shapes)):
+            n = int(np.prod(s, dtype=np.int64))
+            if b is None:
+                out.extend([(None, None)] * n)
+                continue
+            try:
+                low, high = b
+                lo = np.broadcast_to(np.asarray(-np.inf if low is None else low, dtype=np.float64), s).ravel()
+                hi = np.broadcast_to(np.asarray(np.inf if high is None else high, dtype=np.float64), s).ravel()
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"LBFGS: bounds of parameter {i} (shape {s}) must be (low, high) numbers or "
+                                 f"arrays of that shape: {e}") from None
+            out.extend((None if not np.isfinite(a) else float(a), None if not np.isfinite(c) else float(c))
+                       for a, c in zip(lo, hi))
+        return out
+
+    def step(self, closure=None, callback=None):
+        """Minimize the closure's loss; returns the final loss (float).
+
+        ``callback(x)``, if given, is called by SciPy after each iteration with
+        the flattened float64 parameter vector.
+        """
         if closure is None:
             raise NeuralabError("LBFGS.step needs a closure that recomputes the loss (zero_grad, backward, return)")
         try:
@@ -96,9 +132,11 @@ class LBFGS(Optimizer):
                     grad[a:b] = np.asarray(gd, dtype=np.float64).ravel()
             return val, grad
 
-        self.result = minimize(fun, x0, jac=True, method="L-BFGS-B",
-                               options={"maxiter": g["max_iter"], "maxcor": g["history_size"],
-                                        "ftol": g["tol"], "gtol": g["tol"]})
+        options = self.scipy_options if self.scipy_options is not None else {
+            "maxiter": g["max_iter"], "maxcor": g["history_size"], "ftol": g["tol"], "gtol": g["tol"]}
+        bounds = None if self.bounds is None else self._flat_bounds(shapes)
+        self.result = minimize(fun, x0, jac=True, method="L-BFGS-B", bounds=bounds, callback=callback,
+                               options=options)
         write(self.result.x)
         for p in params:
             p.grad = None

@@ -131,7 +131,10 @@ class ApplyUpdates(Op):
     calls the optimizer's update on the gradient arrays — the same in-place
     kernels as the eager ``step()`` — reading the learning rates and other
     hyperparameters from ``optimizer.param_groups`` at run time and advancing
-    the step counters, so schedules take effect without retracing.
+    the step counters, so schedules take effect without retracing. With
+    ``lr_input`` the last input is a scalar learning rate computed by the graph
+    itself (a decay of a step variable, a fed placeholder), used for every
+    group in place of their ``lr``.
     """
 
     nout = 0
@@ -139,15 +142,25 @@ class ApplyUpdates(Op):
     stateful = True
     register = False
     opname = "apply_updates"
+    lr_input = False
 
     def forward(self, xp, *grads):
+        lr = None
+        if self.lr_input:
+            lr = _scalar_lr(grads[-1])
+            grads = grads[:-1]
         full = [None] * self.nparams
         for pos, g in zip(self.positions, grads):
             full[pos] = g
-        self.optimizer._update(full)
+        self.optimizer._update(full, lr=lr)
         return ()
 
     def infer(self, *specs):
+        if self.lr_input:
+            lr, specs = specs[-1], specs[:-1]
+            if lr.shape is not None and any(d is not None and d != 1 for d in lr.shape):
+                raise ShapeError(f"apply_gradients: the learning rate must be a scalar, got shape "
+                                 f"{fmt_shape(lr.shape)}")
         params = self.optimizer.params
         for pos, s in zip(self.positions, specs):
             ps = params[pos].shape
@@ -208,6 +221,10 @@ class Optimizer:
     """
 
     slots: tuple = ()
+    #: the value each slot starts at (and returns to with new_state); slots not named start at 0
+    slot_init: dict = {}
+    #: True when the rule needs the parameter itself: ``_delta`` finds it as ``st["param"]`` (FTRL)
+    needs_param: bool = False
     #: True when ``weight_decay`` is decoupled from the gradient (AdamW) instead of an L2 term in it
     decoupled_weight_decay: bool = False
 
@@ -303,7 +320,7 @@ class Optimizer:
         g.update(group)
         g["params"] = ps
         self._check_group(g)
-        gs = _GroupState(ps, self.slots)
+        gs = self._new_group_state(ps)
         self.param_groups.append(g)
         self._groups.append(gs)
         for p, st in zip(ps, gs.states):
@@ -346,7 +363,7 @@ class Optimizer:
         self._update(grads)
         return loss
 
-    def apply_gradients(self, grads):
+    def apply_gradients(self, grads, lr=None):
         """Update the parameters with ``grads`` (a list aligned with :attr:`params`; None entries skipped).
 
         ``Δw`` comes from the optimizer's rule and ``w ← w + Δw`` is applied in
@@ -355,22 +372,30 @@ class Optimizer:
         graph), one stateful :class:`ApplyUpdates` op is recorded and returned:
         running it (``neuralab.run(op)``; compiled functions run it on every
         call) performs the update with the hyperparameters current at that time.
+
+        ``lr`` (optional) is the learning rate of this update for every group,
+        instead of their ``lr``: a number, or a scalar tensor — a symbolic one
+        becomes an input of the update op, evaluated each time it runs.
         """
         grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]
         n = len(self._params)
         if len(grads) != n:
             raise ValueError(f"{type(self).__name__}.apply_gradients: got {len(grads)} gradients for "
                              f"{n} parameters")
-        symbolic = any(isinstance(g, Tensor) and g.data is None for g in grads)
+        lr_symbolic = isinstance(lr, Tensor) and lr.data is None
+        symbolic = lr_symbolic or any(isinstance(g, Tensor) and g.data is None for g in grads)
         if not symbolic:
             arrays = [None if g is None else (g.data if isinstance(g, Tensor) else _as_array(g, p))
                       for g, p in zip(grads, self._params)]
-            self._update(arrays)
+            self._update(arrays, lr=None if lr is None else _scalar_lr(lr.data if isinstance(lr, Tensor) else lr))
             return None
         positions = [k for k, g in enumerate(grads) if g is not None]
         inputs = [grads[k] if isinstance(grads[k], Tensor) else Tensor(_as_array(grads[k], self._params[k]))
                   for k in positions]
         op = ApplyUpdates(optimizer=self, positions=positions, nparams=n)
+        if lr is not None:
+            op.lr_input = True
+            inputs.append(lr if isinstance(lr, Tensor) else Tensor(np.asarray(_scalar_lr(lr))))
         dispatch(op, inputs)
         return op
 
@@ -396,8 +421,11 @@ class Optimizer:
         by_id = {id(p): g for p, g in zip(targets, gs)}
         return self.apply_gradients([by_id.get(id(p)) for p in self._params])
 
-    def _update(self, grads) -> None:
-        """The one update path: check every gradient, clip (optional), then run each group's kernels in place."""
+    def _update(self, grads, lr=None) -> None:
+        """The one update path: check every gradient, clip (optional), then run each group's kernels in place.
+
+        ``lr`` (a float), when given, replaces every group's ``lr`` for this update.
+        """
         name = type(self).__name__
         arrays = []  # the parameters' arrays, checked before anything is changed
         k = 0
@@ -423,16 +451,16 @@ class Optimizer:
         k = 0
         for group, gs in zip(self.param_groups, self._groups):
             n = len(group["params"])
-            self._update_group(group, gs, arrays[k:k + n], grads[k:k + n], scale)
+            self._update_group(group, gs, arrays[k:k + n], grads[k:k + n], scale, lr)
             k += n
 
-    def _update_group(self, group, gs: _GroupState, pds, grads, scale: float) -> None:
-        lr0 = group["lr"]
+    def _update_group(self, group, gs: _GroupState, pds, grads, scale: float, lr=None) -> None:
+        lr0 = group["lr"] if lr is None else lr
         l2 = self._l2(group)
         for fl in gs.flats:
             xp = fl.xp
             members = fl.members
-            if fl.use_flat:
+            if fl.use_flat and not self.needs_param:
                 sts = [gs.states[i] for i in members]
                 t0 = sts[0]["step"]
                 if all(grads[i] is not None for i in members) and all(s["step"] == t0 for s in sts):
@@ -452,6 +480,8 @@ class Optimizer:
                 t = st["step"] + 1
                 st["step"] = t
                 lr = float(lr0(t - 1)) if callable(lr0) else lr0
+                if self.needs_param:
+                    st = dict(st, param=pds[i])
                 if pds[i].size >= _SPLIT_MIN and xp is np and _split_update(self, xp, g, st, group, lr, t,
                                                                           fl.tmp_views[j], pds[i]):
                     continue
@@ -482,12 +512,19 @@ class Optimizer:
     # -- state objects -------------------------------------------------------------------------------
     def new_state(self) -> OptimizerState:
         """A fresh state (zero moments, step 0) for the current parameters, not yet in use."""
-        groups = [_GroupState(g["params"], self.slots) for g in self.param_groups]
+        groups = [self._new_group_state(g["params"]) for g in self.param_groups]
         state = {}
         for g, gs in zip(self.param_groups, groups):
             for p, st in zip(g["params"], gs.states):
                 state[p] = st
         return OptimizerState(groups, state)
+
+    def _new_group_state(self, params) -> _GroupState:
+        gs = _GroupState(params, self.slots)
+        for fl in gs.flats:
+            for slot, value in self.slot_init.items():
+                fl.slot_flat[slot][...] = value
+        return gs
 
     def get_state(self) -> OptimizerState:
         """The state the optimizer's updates use now."""
@@ -498,8 +535,8 @@ class Optimizer:
         self._groups, self.state = st.groups, st.state
 
     def reset_state(self, slot_values: dict | None = None) -> None:
-        """Restart the current state: every slot to ``slot_values.get(slot, 0)``, every step count to 0."""
-        slot_values = slot_values or {}
+        """Restart the current state: every slot to ``slot_values`` (default: :attr:`slot_init`, else 0), steps to 0."""
+        slot_values = {**self.slot_init, **(slot_values or {})}
         for gs in self._groups:
             for fl in gs.flats:
                 for slot, arr in fl.slot_flat.items():
@@ -580,6 +617,14 @@ class Optimizer:
             hp = ", ".join(f"{k}={v!r}" for k, v in g.items() if k != "params")
             lines.append(f"  group {i}: {len(g['params'])} params, {hp}")
         return "\n".join(lines) + "\n)"
+
+
+def _scalar_lr(value) -> float:
+    """A learning rate given as a number or a one-element array, as a float (ShapeError otherwise)."""
+    arr = np.asarray(value)
+    if arr.size != 1:
+        raise ShapeError(f"apply_gradients: the learning rate must be a scalar, got shape {fmt_shape(arr.shape)}")
+    return float(arr.reshape(()))
 
 
 def _copy(a):

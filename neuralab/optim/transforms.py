@@ -23,7 +23,8 @@ from __future__ import annotations
 import math
 
 __all__ = [
-    "adagrad_delta", "adam_delta", "accumulated_momentum_delta", "clip_scale", "decay_", "global_norm", "l2_gradient",
+    "adadelta_delta", "adagrad_delta", "adam_delta", "accumulated_momentum_delta",
+    "clip_scale", "decay_", "ftrl_delta", "global_norm", "l2_gradient",
     "nesterov_delta", "rmsprop_delta", "sgd_delta", "velocity_momentum_delta",
 ]
 
@@ -92,18 +93,120 @@ def adagrad_delta(xp, grad, grad_squared, lr, eps, out):
     return out
 
 
-def rmsprop_delta(xp, grad, grad_squared, lr, decay, eps, out):
-    """RMSProp [Tieleman and Hinton, 2012] as in seed 002.
+def rmsprop_delta(xp, grad, grad_squared, lr, decay, eps, out, momentum_buffer=None, momentum=0.0,
+                  grad_mean=None, eps_inside=False):
+    """RMSProp [Tieleman and Hinton, 2012] as in seed 002, optionally centered [Graves, 2013] and with momentum.
 
     ``G ← d·G + (1 − d)·∇f²``;  ``Δw = −α·∇f / (√G + ε)`` (ε outside the root).
+
+    With ``grad_mean`` (the centered variant) the mean gradient is tracked too,
+    ``M ← d·M + (1 − d)·∇f``, and ``G`` is replaced by the variance estimate
+    ``G − M²``. With ``eps_inside`` the denominator is ``√(G + ε)`` (TF 1.x,
+    Keras) instead of ``√G + ε``. With ``momentum_buffer`` the scaled step
+    accumulates, the learning rate applied as each gradient arrives (TF's
+    ``mom`` slot, in parameter units)::
+
+        b ← ρ·b + α·∇f / denominator;   Δw = −b
+
+    which is ``torch.optim.RMSprop(momentum=ρ)`` exactly while ``α`` is constant.
     """
     grad_squared *= decay
     xp.multiply(grad, grad, out=out)
     out *= 1.0 - decay
     grad_squared += out
-    xp.sqrt(grad_squared, out=out)
-    out += eps
+    if grad_mean is not None:
+        grad_mean *= decay
+        xp.multiply(grad, 1.0 - decay, out=out)
+        grad_mean += out
+        xp.multiply(grad_mean, grad_mean, out=out)
+        xp.subtract(grad_squared, out, out=out)
+        den = out
+    else:
+        den = grad_squared
+    if eps_inside:
+        xp.add(den, eps, out=out)
+        xp.sqrt(out, out=out)
+    else:
+        xp.sqrt(den, out=out)
+        out += eps
     xp.divide(grad, out, out=out)
+    if momentum_buffer is None:
+        out *= -lr
+        return out
+    momentum_buffer *= momentum
+    out *= lr
+    momentum_buffer += out
+    return xp.negative(momentum_buffer, out=out)
+
+
+def ftrl_delta(xp, grad, accumulator, linear, param, lr, lr_power, l1, l2, l2_shrinkage, out):
+    """FTRL-Proximal [McMahan et al., 2013], as TF's ``FtrlOptimizer``: the new weight in closed form.
+
+    With ``n`` the accumulated squared gradient and ``p = lr_power`` (−½: AdaGrad-like rates)::
+
+        n' = n + ∇f²
+        z ← z + g̃ − (n'^(−p) − n^(−p)) / α · w         (g̃ = ∇f + 2·λ₂ˢʰʳⁱⁿᵏ·w; ``linear`` is z)
+        w' = (clip(z, −λ₁, λ₁) − z) / (n'^(−p) / α + 2·λ₂)   (0 where |z| ≤ λ₁: L1 gives exact zeros)
+        Δw = w' − w
+
+    ``accumulator`` (n) and ``linear`` (z) are updated in place; ``param`` is
+    read, not changed. Two temporaries of the gradient's size are allocated.
+    """
+    def pw(a, o=None):
+        return xp.sqrt(a, out=o) if lr_power == -0.5 else xp.power(a, -lr_power, out=o)
+
+    old = pw(accumulator)
+    xp.multiply(grad, grad, out=out)
+    accumulator += out
+    new = pw(accumulator)
+    xp.subtract(new, old, out=old)
+    old /= lr
+    old *= param  # σ·w
+    if l2_shrinkage:
+        xp.multiply(param, 2.0 * l2_shrinkage, out=out)
+        out += grad
+        linear += out
+    else:
+        linear += grad
+    linear -= old
+    new /= lr
+    if l2:
+        new += 2.0 * l2
+    xp.clip(linear, -l1, l1, out=out)
+    out -= linear
+    out /= new
+    out -= param
+    return out
+
+
+def adadelta_delta(xp, grad, square_avg, acc_delta, lr, rho, eps, out):
+    """Adadelta [Zeiler, 2012]: step sizes from the ratio of two running RMS values, no global scale needed.
+
+    ::
+
+        E[g²] ← ρ·E[g²] + (1 − ρ)·∇f²                 (square_avg)
+        u = √(E[Δx²] + ε) / √(E[g²] + ε) · ∇f
+        E[Δx²] ← ρ·E[Δx²] + (1 − ρ)·u²                (acc_delta)
+        Δw = −α·u
+
+    (``α = 1`` is the paper's rule; TF 1.x and PyTorch scale it by ``lr``.)
+    The ratio needs both square roots, so one temporary of the gradient's size
+    is allocated.
+    """
+    square_avg *= rho
+    xp.multiply(grad, grad, out=out)
+    out *= 1.0 - rho
+    square_avg += out
+    num = xp.add(acc_delta, eps)
+    xp.sqrt(num, out=num)
+    xp.add(square_avg, eps, out=out)
+    xp.sqrt(out, out=out)
+    xp.divide(num, out, out=out)
+    out *= grad
+    acc_delta *= rho
+    xp.multiply(out, out, out=num)
+    num *= 1.0 - rho
+    acc_delta += num
     out *= -lr
     return out
 
