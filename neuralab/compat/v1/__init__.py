@@ -39,6 +39,8 @@ from .array_ops import (
     stop_gradient, subtract, tanh, tile, to_double, to_float, to_int32, to_int64, transpose, truediv,
     truncated_normal, tuple_ as tuple, unpack, unstack, where, zeros, zeros_like,
 )
+from . import metrics  # noqa: I001
+from .eager import GradientTape, UnconnectedGradients, enable_eager_execution
 from .missing import NotProvidedError, module_getattr
 from .session import InteractiveSession, Session, get_default_session
 from .variables import (

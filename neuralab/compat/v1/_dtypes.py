@@ -90,7 +90,7 @@ def np_dtype(d, default=None) -> np.dtype | None:
         return None if default is None else np.dtype(default)
     if isinstance(d, DType):
         return d.dtype
-    if d == "float":  # tf.placeholder("float") in the notes
+    if isinstance(d, str) and d == "float":  # tf.placeholder("float") in the notes (np.dtype("float64") == "float")
         return _nd.default_float()
     return _nd.as_dtype(d)
 

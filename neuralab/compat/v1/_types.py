@@ -22,7 +22,7 @@ import weakref
 
 import numpy as np
 
-from ..._core import graph as _graph, op as _opmod
+from ..._core import config as _config, graph as _graph, op as _opmod
 from ..._core.op import Op
 from ..._core.tensor import Tensor as _NLTensor
 from . import _dtypes
@@ -34,9 +34,38 @@ from . import _dtypes
 
 class _Mode:
     eager = False  # tf.enable_eager_execution() sets it for the rest of the program
+    tapes = 0  # eager: how many tf.GradientTape contexts are recording (ops outside them record nothing)
+
+    def __init__(self):
+        self.variables = {}  # eager: id(storage) -> weakref of each tf.Variable made, in creation order
 
 
 MODE = _Mode()
+
+
+def eager_numpy(t):
+    """A concrete neuralab tensor's value as TF's ``.numpy()`` gives it (a copy; 0-d as a NumPy scalar)."""
+    a = np.array(t.data)
+    return a[()] if a.ndim == 0 else a
+
+
+def eager_text(t) -> str:
+    """The ``numpy=`` part of an eager tensor's repr as TF prints it (``3.0`` for a scalar, else the array's repr)."""
+    a = eager_numpy(t)
+    return str(a) if np.ndim(a) == 0 else repr(a)
+
+
+def track_variable(v) -> None:
+    """Remember an eager tf.Variable (for implicit gradients and eager ``minimize``: which variables exist)."""
+    key = id(v._var)
+    MODE.variables[key] = weakref.ref(v, lambda _r, k=key: MODE.variables.pop(k, None))
+
+
+def eager_variable_of(storage):
+    """The live eager tf.Variable whose storage tensor is ``storage`` (None if there is none)."""
+    r = MODE.variables.get(id(storage))
+    v = r() if r is not None else None
+    return v if v is not None and v._var is storage else None
 
 
 def executing_eagerly() -> bool:
@@ -613,6 +642,28 @@ class _TensorLike:
                             "tensor use tf.map_fn.")
         return iter([wrap(t) for t in self._nl])
 
+    def _eager_scalar(self, kind):
+        if not (MODE.eager and self._nl.data is not None):
+            raise TypeError(f"{kind}() of a symbolic tf.Tensor is not defined; run it in a Session to get a value")
+        return np.asarray(self._nl.data).item() if np.size(self._nl.data) == 1 else self._nl.data
+
+    def __float__(self):  # eager tensors convert like NumPy scalars, as TF's EagerTensor does
+        return float(self._eager_scalar("float"))
+
+    def __int__(self):
+        return int(self._eager_scalar("int"))
+
+    def __index__(self):
+        v = self._eager_scalar("index")
+        if self._nl.dtype.kind not in "iu":
+            raise TypeError("only integer tensors can be used as an index")
+        return int(v)
+
+    def __format__(self, spec):
+        if MODE.eager and self._nl.data is not None:
+            return format(eager_numpy(self._nl), spec)
+        return format(str(self), spec)
+
     def __array__(self, dtype=None, copy=None):
         if self._nl.data is None:
             raise NotImplementedError(f"Cannot convert a symbolic Tensor ({self.name}) to a numpy array.")
@@ -771,15 +822,15 @@ class Tensor(_TensorLike):
         _graph.refine_shape(self._nl, merged._as_tuple())
 
     def numpy(self):
-        """The value (eager execution only)."""
+        """The value (eager execution only): an array, or a NumPy scalar for a 0-d tensor as in TF."""
         if self._nl.data is None:
             raise AttributeError("'Tensor' object has no attribute 'numpy' (only eager tensors have values; use "
                                  "sess.run(tensor) in graph mode)")
-        return self._nl.numpy()
+        return eager_numpy(self._nl)
 
     def __repr__(self):
         if self._nl.data is not None:
-            return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={self._nl.numpy()!r}>")
+            return (f"<tf.Tensor: shape={self.shape}, dtype={self.dtype.name}, numpy={eager_text(self._nl)}>")
         return f"<tf.Tensor '{self.name}' shape={self.shape} dtype={self.dtype.name}>"
 
     def __str__(self):
@@ -932,7 +983,10 @@ def tfop(default_name=None, scope_name=False):
         @functools.wraps(fn)
         def call(*args, **kwargs):
             if MODE.eager:
-                return wrap(fn(*args, **kwargs))
+                if MODE.tapes:  # recorded for the GradientTapes that are watching
+                    return wrap(fn(*args, **kwargs))
+                with _config.no_grad():  # as in TF: nothing is recorded outside a tape
+                    return wrap(fn(*args, **kwargs))
             mark = _opmod.new_id()
             out = fn(*args, **kwargs)
             if not scope_name:

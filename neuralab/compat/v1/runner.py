@@ -102,12 +102,16 @@ def run_script(path, argv=(), fresh_graph=True):
     sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
     if fresh_graph:
         _graph.reset_default_graph()
+    from . import _types
+
+    eager = _types.MODE.eager  # a script's tf.enable_eager_execution() lasts for that program only
     try:
         with installed():
             return runpy.run_path(path, run_name="__main__")
     finally:
         sys.argv[:] = old_argv
         sys.path[:] = old_path
+        _types.MODE.eager, _types.MODE.tapes = eager, 0
 
 
 def main(argv=None):

@@ -1,9 +1,9 @@
-"""``tf.train``: optimizers over :mod:`neuralab.optim`, ``Saver`` and checkpoint helpers.
+"""``tf.train``: optimizers over :mod:`neuralab.optim`, learning-rate decays, ``Saver`` and checkpoint helpers.
 
 Each TF optimizer builds the matching neuralab optimizer over its variables;
 ``minimize`` = ``compute_gradients`` (``tf.gradients``) + ``apply_gradients``,
-which records neuralab's one stateful update node. Hyperparameters map to
-neuralab's exactly, except where noted:
+which records neuralab's one stateful update node. The update rules are TF's
+exactly (checked against TensorFlow's ``tf.compat.v1`` in the tests):
 
 * ``GradientDescentOptimizer(lr)`` -> ``SGD(lr)``.
 * ``MomentumOptimizer(lr, momentum, use_nesterov)`` -> ``SGD(lr, momentum, nesterov)``:
@@ -11,12 +11,18 @@ neuralab's exactly, except where noted:
   form, and TF's Nesterov step ``var -= lr * (g + momentum * accum)`` its Nesterov form.
 * ``AdagradOptimizer(lr, initial_accumulator_value=0.1)`` -> ``AdaGrad(lr, eps=0)``
   with the accumulator started at 0.1 (TF has no epsilon: ``var -= lr g / sqrt(accum)``).
-* ``RMSPropOptimizer(lr, decay=0.9, momentum=0, epsilon=1e-10)`` -> ``RMSProp(lr,
-  decay, eps=epsilon)`` with the mean square started at 1 as in TF 1.x. TF adds
-  epsilon *inside* the square root (``sqrt(ms + eps)``), neuralab outside
-  (``sqrt(ms) + eps``): with eps = 1e-10 and ms >= (1-decay)^t g^2 the steps
-  differ by a relative ~1e-10/sqrt(ms). ``momentum > 0`` and ``centered=True``
-  are not supported (NotImplementedError).
+* ``RMSPropOptimizer(lr, decay=0.9, momentum=0, epsilon=1e-10, centered=False)`` ->
+  ``RMSProp(lr, decay, eps, momentum, centered)`` with TF's two differences: the
+  mean square starts at 1, and epsilon goes *inside* the square root::
+
+      ms = decay ms + (1 - decay) g^2            (slot "rms")
+      mg = decay mg + (1 - decay) g              (slot "mg", centered only)
+      mom = momentum mom + lr g / sqrt(ms - mg^2 + epsilon)   (slot "momentum")
+      var -= mom
+
+  (with ``momentum = 0`` the "momentum" slot is not kept: ``var -= lr g / sqrt(...)``).
+* ``AdadeltaOptimizer(lr=0.001, rho=0.95, epsilon=1e-8)`` -> ``Adadelta(lr, rho, eps)``.
+* ``FtrlOptimizer(lr, learning_rate_power, initial_accumulator_value, l1, l2, l2_shrinkage)`` -> ``Ftrl``.
 * ``AdamOptimizer(lr, beta1, beta2, epsilon)`` -> ``Adam(lr, (beta1, beta2))``
   with TF's epsilon semantics: TF computes ``lr_t = lr sqrt(1-b2^t)/(1-b1^t)`` and
   ``var -= lr_t m / (sqrt(v) + epsilon)`` — its epsilon is the paper's "epsilon
@@ -24,26 +30,45 @@ neuralab's exactly, except where noted:
   sqrt(v_hat), so the adapter passes ``eps_t = epsilon / sqrt(1 - b2^t)`` at
   each step, which makes the two updates identical.
 
+The learning rate may be a number, or a tensor the graph computes — a
+placeholder fed each step, a Variable assigned to, or a decay of the global
+step (:func:`exponential_decay`, :func:`piecewise_constant`,
+:func:`polynomial_decay`, :func:`inverse_time_decay`, :func:`natural_exp_decay`,
+:func:`cosine_decay`): it becomes an input of the update node, evaluated each
+time the train op runs. After ``tf.enable_eager_execution()`` the decays
+return functions of no arguments (as TF's do) and ``apply_gradients`` /
+``minimize`` update the variables at once, one neuralab optimizer (with its
+moments) per variable list for the optimizer's lifetime.
+
 Optimizer state (moments, accumulators, step counts) is per Session, like TF's
 slot variables, and is (re)initialized by ``tf.global_variables_initializer()``
-built after the optimizer; running a train op before that raises
-FailedPreconditionError.
+built after the optimizer (or by ``tf.variables_initializer(opt.variables())``);
+running a train op before that raises FailedPreconditionError.
+``opt.get_slot(var, "m")`` is a tensor reading the slot's value in the session
+that runs it.
 """
 from __future__ import annotations
 
 import math
+import numbers
 import os
 
 import numpy as np
 
 from ... import optim as _optim
-from ..._core import graph as _graph
+from ..._core import config as _config, graph as _graph
+from ..._core.autograd import gradients as _nl_gradients
+from ..._core.op import Spec
 from ..._core.tensor import Tensor
 from ...optim import transforms as _T
-from . import errors
-from . import _types
+from . import _types, errors
+from . import array_ops as _A
 from ._base import SourceOp, as_tensor, gstate, no_control_dependencies, record_source
 from .array_ops import gradients, group
+from .hooks import (  # noqa: F401  (tf.train.SessionRunHook and friends)
+    LoggingTensorHook, NanLossDuringTrainingError, NanTensorHook, SessionRunArgs, SessionRunContext, SessionRunHook,
+    SessionRunValues, StopAtStepHook,
+)
 from .missing import module_getattr
 from .variables import _SLOT_INITS, GraphKeys, Variable, global_variables, trainable_variables
 
@@ -68,6 +93,48 @@ class _ResetSlots(SourceOp):
         return (self.resets_optimizer,)
 
 
+class _SlotRead(SourceOp):
+    """The value of one optimizer slot for one variable, in the session running it (TF's slot variable, read)."""
+
+    stateful = True
+    type = "Identity"
+
+    def forward(self, xp):
+        return (np.array(self.reads_optimizer.state[self.param][self.slot]),)
+
+    def infer(self):
+        return (Spec(tuple(self.param.shape), self.param.dtype),)
+
+    def state_reads(self):
+        return (self.reads_optimizer,)
+
+
+class _SlotVariable(_types._TensorLike):
+    """What ``Optimizer.get_slot`` / ``variables()`` give: a slot's value (read-only), with TF's name.
+
+    ``initializer`` resets the optimizer's whole state (TF initializes each slot
+    variable on its own; neuralab keeps an optimizer's slots together).
+    """
+
+    def __init__(self, node, reset, op_name):
+        self._nl = node
+        self._reset = reset
+        self.op_name = op_name
+
+    @property
+    def name(self):
+        """``"<variable>/<Optimizer>:0"`` as TF names slot variables."""
+        return self.op_name + ":0"
+
+    @property
+    def initializer(self):
+        """The node resetting the optimizer's state (every slot of every variable, and the step counts)."""
+        return _types.wrap_op(self._reset)
+
+    def __repr__(self):
+        return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}_ref (optimizer slot)>"
+
+
 class _TFAdam(_optim.Adam):
     """neuralab's Adam with TF's "epsilon hat": eps_t = epsilon / sqrt(1 - beta2^t) (see the module docstring)."""
 
@@ -77,26 +144,94 @@ class _TFAdam(_optim.Adam):
         return _T.adam_delta(xp, grad, st["first_moment"], st["second_moment"], step, lr, b1, b2, eps, out)
 
 
+class _TFRMSProp(_optim.RMSProp):
+    """neuralab's RMSProp with TF's epsilon inside the square root (``sqrt(ms + eps)``)."""
+
+    _eps_inside = True
+
+
+def _is_tensor_like(x) -> bool:
+    return isinstance(x, Tensor) or hasattr(x, "__neuralab_tensor__")
+
+
+def _eager_value(x):
+    """A number, eager tensor or Variable (eager mode) as a float."""
+    t = as_tensor(x)
+    return float(np.asarray(t.data if isinstance(t, Tensor) else t).reshape(()))
+
+
 class Optimizer:
-    """tf.train.Optimizer: compute_gradients / apply_gradients / minimize over a neuralab optimizer."""
+    """tf.train.Optimizer: compute_gradients / apply_gradients / minimize over a neuralab optimizer.
+
+    Subclasses say which neuralab optimizer to build (:meth:`_make`), TF's
+    initial slot values (``_slot_init``, neuralab slot -> value) and TF's slot
+    names (``_slot_names``, TF name -> neuralab slot, in TF's creation order).
+    """
 
     GATE_NONE, GATE_OP, GATE_GRAPH = 0, 1, 2
     _slot_init: dict = {}
+    _slot_names: dict = {}
 
     def __init__(self, use_locking=False, name="Optimizer"):
+        if not name:
+            raise ValueError("Must specify the optimizer name")
         self._name = name
-        self._built = []
+        self._built = []  # (neuralab optimizer, reset node, variables) per apply_gradients (graph mode)
+        self._eager = {}  # eager mode: variable list -> its neuralab optimizer (built once: moments persist)
+        self._slots = {}  # (id(storage), TF slot name) -> _SlotVariable
+        self._lr = 0.0
 
     def get_name(self):
         """The optimizer's name (also its name scope)."""
         return self._name
 
-    def _make(self, params):  # pragma: no cover - abstract
+    def _make(self, params, lr):  # pragma: no cover - abstract
         raise NotImplementedError
 
+    # -- the learning rate ---------------------------------------------------------------------
+    def _set_lr(self, value, cls):
+        """Keep ``learning_rate``: a number, a tensor/Variable (evaluated at run time) or a function of nothing."""
+        if isinstance(value, (numbers.Real, np.ndarray, np.generic)) and not isinstance(value, bool):
+            v = float(np.asarray(value).reshape(()))
+            if not v >= 0:
+                raise ValueError(f"{cls}: learning_rate must be >= 0, got {value!r}")
+            self._lr = v
+        elif _is_tensor_like(value) or callable(value):
+            self._lr = value
+        else:
+            raise TypeError(f"{cls}: learning_rate must be a number, a tensor or a function returning one, got "
+                            f"{type(value).__name__}")
+
+    def _graph_lr(self):
+        """(number for the neuralab optimizer, symbolic tensor or None) for an update node built now."""
+        lr = self._lr
+        if callable(lr) and not _is_tensor_like(lr):
+            lr = lr()  # TF calls a callable learning rate when the update is built
+        if not _is_tensor_like(lr):
+            return float(lr), None
+        t = as_tensor(lr)
+        if t.data is not None:
+            return float(np.asarray(t.data).reshape(())), None
+        return 0.0, t
+
+    def _eager_lr(self):
+        lr = self._lr
+        if callable(lr) and not _is_tensor_like(lr):
+            lr = lr()
+        return _eager_value(lr)
+
+    # -- gradients and updates ------------------------------------------------------------------
     def compute_gradients(self, loss, var_list=None, gate_gradients=GATE_OP, aggregation_method=None,
                           colocate_gradients_with_ops=False, grad_loss=None):
-        """tf.train.Optimizer.compute_gradients: [(gradient, variable)] with tf.gradients (None if unused)."""
+        """tf.train.Optimizer.compute_gradients: [(gradient, variable)] with tf.gradients (None if unused).
+
+        After ``tf.enable_eager_execution()``, ``loss`` must be a function of no
+        arguments; it is called while gradients are recorded.
+        """
+        if _types.MODE.eager:
+            return self._eager_gradients(loss, var_list, grad_loss)
+        if callable(loss) and not _is_tensor_like(loss):
+            loss = loss()
         if var_list is None:
             var_list = trainable_variables()
         var_list = list(var_list.values()) if isinstance(var_list, dict) else list(var_list)
@@ -104,6 +239,27 @@ class Optimizer:
             raise ValueError("No variables to optimize.")
         grads = gradients(loss, var_list, grad_ys=grad_loss)
         return list(zip(grads, var_list))
+
+    def _eager_gradients(self, loss, var_list, grad_loss):
+        from .eager import accessed_variables
+
+        if not callable(loss) or _is_tensor_like(loss):
+            raise RuntimeError("`loss` passed to Optimizer.compute_gradients should be a function when eager "
+                               "execution is enabled.")
+        _types.MODE.tapes += 1  # record, as TF's implicit tape does
+        try:
+            value = as_tensor(loss())
+        finally:
+            _types.MODE.tapes -= 1
+        if not isinstance(value, Tensor):
+            raise TypeError(f"compute_gradients: the loss function returned {type(value).__name__}, not a tensor")
+        vs = list(var_list) if var_list is not None else [v for v in accessed_variables(value) if v.trainable]
+        if not vs:
+            raise ValueError("No variables to optimize.")
+        gy = None if grad_loss is None else as_tensor(grad_loss)
+        with _config.no_grad():
+            gs = _nl_gradients(value, [v._var for v in vs], grad_ys=gy)
+        return [(None if g is None else _types.wrap(g), v) for g, v in zip(gs, vs)]
 
     def apply_gradients(self, grads_and_vars, global_step=None, name=None):
         """tf.train.Optimizer.apply_gradients: one node that updates every variable when run."""
@@ -115,13 +271,16 @@ class Optimizer:
         for _, v in usable:
             if not isinstance(v, Variable):
                 raise TypeError(f"apply_gradients: {v!r} is not a tf.Variable")
+        if _types.MODE.eager:
+            return self._apply_eager(usable, global_step)
         g = _graph.get_default_graph()
         with g.name_scope(name or self._name):
             grads = [as_tensor(gr) for gr, _ in usable]
             grads = [gr if isinstance(gr, Tensor) else Tensor(np.asarray(gr)) for gr in grads]
-            opt = self._make([v._var for _, v in usable])
+            lr_num, lr_t = self._graph_lr()
+            opt = self._make([v._var for _, v in usable], lr_num)
             opt._tf_name = self._name
-            update = opt.apply_gradients(grads)
+            update = opt.apply_gradients(grads, lr=lr_t)
             if update is None:  # every gradient was a constant: record nothing that runs now
                 raise ValueError("apply_gradients: the gradients do not depend on the graph's placeholders or "
                                  "variables")
@@ -130,7 +289,7 @@ class Optimizer:
                 record_source(reset, "slots_init")
             g.add_to_collection(_SLOT_INITS, reset)
             gstate(g).optimizers.append(opt)
-            self._built.append(opt)
+            self._built.append((opt, reset, [v for _, v in usable]))
             if global_step is not None:
                 with g.control_dependencies([update]):
                     inc = global_step.assign_add(np.ones((), dtype=global_step._var.dtype))
@@ -139,25 +298,98 @@ class Optimizer:
         g.add_to_collection(GraphKeys.TRAIN_OP, update)
         return update
 
+    def _apply_eager(self, usable, global_step):
+        key = tuple(id(v._var) for _, v in usable)
+        entry = self._eager.get(key)
+        if entry is None:
+            opt = self._make([v._var for _, v in usable], 0.0)
+            opt._tf_name = self._name
+            opt.reset_state(dict(self._slot_init))
+            entry = self._eager[key] = (opt, [v for _, v in usable])
+        opt = entry[0]
+        grads = []
+        for gr, v in usable:
+            t = as_tensor(gr)
+            a = np.asarray(t.data if isinstance(t, Tensor) else t)
+            grads.append(a if a.dtype == v._var.dtype else a.astype(v._var.dtype))
+        with _config.no_grad():
+            opt.apply_gradients(grads, lr=self._eager_lr())
+            if global_step is not None:
+                global_step.assign_add(1)
+        return None
+
     def minimize(self, loss, global_step=None, var_list=None, gate_gradients=GATE_OP, aggregation_method=None,
                  colocate_gradients_with_ops=False, name=None, grad_loss=None):
-        """tf.train.Optimizer.minimize: apply_gradients(compute_gradients(loss)); returns the train op."""
+        """tf.train.Optimizer.minimize: apply_gradients(compute_gradients(loss)); returns the train op.
+
+        Eagerly (``loss`` a function), the variables are updated at once and None is returned.
+        """
         gv = self.compute_gradients(loss, var_list=var_list, grad_loss=grad_loss)
         return self.apply_gradients(gv, global_step=global_step, name=name)
 
+    # -- slots ----------------------------------------------------------------------------------
+    def _native_slots(self, opt):
+        """TF slot name -> neuralab slot name, for the slots ``opt`` keeps."""
+        return {tf: nl for tf, nl in self._slot_names.items() if nl in opt.slots}
+
     def get_slot_names(self):
-        """The names of the optimizer's per-variable state."""
-        return list(self._built[-1].slots) if self._built else []
+        """TF's names of the optimizer's per-variable state (sorted, as TF returns them)."""
+        opts = [o for o, *_ in self._built] + [o for o, _ in self._eager.values()]
+        if not opts:
+            return sorted(self._default_slots())
+        return sorted(self._native_slots(opts[-1]))
+
+    def _default_slots(self):
+        return set(self._slot_names)
+
+    def get_slot(self, var, name):
+        """The slot ``name`` ("m", "v", "rms", "momentum", "accumulator"...) of ``var``, or None.
+
+        In a graph, a tensor that reads the slot's current value in the session
+        running it (read-only: slots change through the train op); eagerly, the
+        value now.
+        """
+        store = getattr(var, "_var", None)
+        if store is None:
+            return None
+        key = (id(store), name)
+        if key in self._slots and not _types.MODE.eager:
+            return self._slots[key]
+        for opt, vs in self._eager.values():
+            if any(v._var is store for v in vs):
+                slot = self._native_slots(opt).get(name)
+                return None if slot is None else _types.wrap(Tensor(np.array(opt.state[store][slot])))
+        for opt, reset, vs in reversed(self._built):
+            if not any(v._var is store for v in vs):
+                continue
+            slot = self._native_slots(opt).get(name)
+            if slot is None:
+                return None
+            g = _graph.get_default_graph()
+            k = list(self._native_slots(opt)).index(name)
+            op_name = g.unique_name(f"{var.op_name}/{self._name}" + (f"_{k}" if k else ""), scoped=False)
+            node = _SlotRead(reads_optimizer=opt, param=store, slot=slot)
+            with no_control_dependencies(g):
+                node.name = op_name
+                out = _graph.record(node, ())
+            sv = self._slots[key] = _SlotVariable(out, reset, op_name)
+            return sv
+        return None
 
     def variables(self):
-        """TF lists slot variables here; neuralab keeps optimizer state outside variables (empty list)."""
-        return []
+        """The optimizer's slot variables (see :meth:`get_slot`), variable after variable, in TF's order.
 
-
-def _lr(value, cls):
-    if isinstance(value, Tensor) or callable(value):
-        raise NotImplementedError(f"neuralab.compat.v1: {cls}: learning_rate must be a Python number here")
-    return float(value)
+        Their initializers reset the optimizer's state, so
+        ``tf.variables_initializer(opt.variables())`` restarts it as in TF.
+        TF's non-slot variables (Adam's ``beta1_power``) are step counts here
+        and are not listed.
+        """
+        out = []
+        for opt, _reset, vs in self._built:
+            for v in vs:
+                for n in self._native_slots(opt):
+                    out.append(self.get_slot(v, n))
+        return out
 
 
 class GradientDescentOptimizer(Optimizer):
@@ -165,68 +397,276 @@ class GradientDescentOptimizer(Optimizer):
 
     def __init__(self, learning_rate, use_locking=False, name="GradientDescent"):
         super().__init__(use_locking, name)
-        self._lr = _lr(learning_rate, "GradientDescentOptimizer")
+        self._set_lr(learning_rate, "GradientDescentOptimizer")
 
-    def _make(self, params):
-        return _optim.SGD(params, lr=self._lr)
+    def _make(self, params, lr):
+        return _optim.SGD(params, lr=lr)
 
 
 class MomentumOptimizer(Optimizer):
     """tf.train.MomentumOptimizer(learning_rate, momentum, use_nesterov=False)."""
 
+    _slot_names = {"momentum": "momentum_buffer"}
+
     def __init__(self, learning_rate, momentum, use_locking=False, name="Momentum", use_nesterov=False):
         super().__init__(use_locking, name)
-        self._lr = _lr(learning_rate, "MomentumOptimizer")
+        self._set_lr(learning_rate, "MomentumOptimizer")
         self._momentum = float(momentum)
         self._nesterov = bool(use_nesterov)
 
-    def _make(self, params):
-        return _optim.SGD(params, lr=self._lr, momentum=self._momentum, nesterov=self._nesterov)
+    def _make(self, params, lr):
+        return _optim.SGD(params, lr=lr, momentum=self._momentum, nesterov=self._nesterov)
 
 
 class AdagradOptimizer(Optimizer):
     """tf.train.AdagradOptimizer(learning_rate, initial_accumulator_value=0.1): var -= lr g / sqrt(accum)."""
 
+    _slot_names = {"accumulator": "grad_squared"}
+
     def __init__(self, learning_rate, initial_accumulator_value=0.1, use_locking=False, name="Adagrad"):
         super().__init__(use_locking, name)
         if initial_accumulator_value <= 0:
             raise ValueError(f"initial_accumulator_value must be positive: {initial_accumulator_value}")
-        self._lr = _lr(learning_rate, "AdagradOptimizer")
+        self._set_lr(learning_rate, "AdagradOptimizer")
         self._slot_init = {"grad_squared": float(initial_accumulator_value)}
 
-    def _make(self, params):
-        return _optim.AdaGrad(params, lr=self._lr, eps=0.0)
+    def _make(self, params, lr):
+        return _optim.AdaGrad(params, lr=lr, eps=0.0)
 
 
 class RMSPropOptimizer(Optimizer):
-    """tf.train.RMSPropOptimizer(learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10) (see module notes)."""
+    """tf.train.RMSPropOptimizer(learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, centered=False).
+
+    TF's rule (see the module docstring): the mean square starts at 1, epsilon
+    is inside the square root, ``momentum`` accumulates ``lr g / sqrt(...)``.
+    """
 
     def __init__(self, learning_rate, decay=0.9, momentum=0.0, epsilon=1e-10, use_locking=False, centered=False,
                  name="RMSProp"):
         super().__init__(use_locking, name)
-        if momentum or centered:
-            raise NotImplementedError("neuralab.compat.v1: RMSPropOptimizer with momentum > 0 or centered=True is "
-                                      "not supported")
-        self._lr = _lr(learning_rate, "RMSPropOptimizer")
+        self._set_lr(learning_rate, "RMSPropOptimizer")
         self._decay = float(decay)
+        self._momentum = float(momentum)
+        self._centered = bool(centered)
         self._eps = float(epsilon)
         self._slot_init = {"grad_squared": 1.0}  # TF 1.x starts the mean square at 1
+        # TF's creation order: rms, mg (centered), momentum
+        self._slot_names = {"rms": "grad_squared", "mg": "grad_mean", "momentum": "momentum_buffer"}
 
-    def _make(self, params):
-        return _optim.RMSProp(params, lr=self._lr, decay=self._decay, eps=self._eps)
+    def _default_slots(self):
+        return {"rms"} | ({"mg"} if self._centered else set()) | ({"momentum"} if self._momentum else set())
+
+    def _make(self, params, lr):
+        return _TFRMSProp(params, lr=lr, decay=self._decay, eps=self._eps, momentum=self._momentum,
+                          centered=self._centered)
+
+
+class AdadeltaOptimizer(Optimizer):
+    """tf.train.AdadeltaOptimizer(learning_rate=0.001, rho=0.95, epsilon=1e-08) -> neuralab's Adadelta.
+
+    ``accum = rho accum + (1 - rho) g^2``; ``update = sqrt(accum_update + eps) / sqrt(accum + eps) g``;
+    ``accum_update = rho accum_update + (1 - rho) update^2``; ``var -= lr update``.
+    """
+
+    _slot_names = {"accum": "square_avg", "accum_update": "acc_delta"}
+
+    def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-08, use_locking=False, name="Adadelta"):
+        super().__init__(use_locking, name)
+        self._set_lr(learning_rate, "AdadeltaOptimizer")
+        self._rho = float(rho)
+        self._eps = float(epsilon)
+
+    def _make(self, params, lr):
+        return _optim.Adadelta(params, lr=lr, rho=self._rho, eps=self._eps)
+
+
+class FtrlOptimizer(Optimizer):
+    """tf.train.FtrlOptimizer(learning_rate, learning_rate_power=-0.5, initial_accumulator_value=0.1, l1, l2, ...).
+
+    FTRL-Proximal -> neuralab's Ftrl (TF's closed-form weight: slots "accum" and "linear").
+    """
+
+    _slot_names = {"accum": "accumulator", "linear": "linear"}
+
+    def __init__(self, learning_rate, learning_rate_power=-0.5, initial_accumulator_value=0.1,
+                 l1_regularization_strength=0.0, l2_regularization_strength=0.0, use_locking=False, name="Ftrl",
+                 accum_name=None, linear_name=None, l2_shrinkage_regularization_strength=0.0):
+        super().__init__(use_locking, name)
+        if initial_accumulator_value < 0.0:
+            raise ValueError(f"initial_accumulator_value {initial_accumulator_value} needs to be positive or zero")
+        if learning_rate_power > 0.0:
+            raise ValueError(f"learning_rate_power {learning_rate_power} needs to be negative or zero")
+        for what, v in (("l1_regularization_strength", l1_regularization_strength),
+                        ("l2_regularization_strength", l2_regularization_strength),
+                        ("l2_shrinkage_regularization_strength", l2_shrinkage_regularization_strength)):
+            if v < 0.0:
+                raise ValueError(f"{what} {v} needs to be positive or zero")
+        self._set_lr(learning_rate, "FtrlOptimizer")
+        self._kw = dict(lr_power=float(learning_rate_power), l1=float(l1_regularization_strength),
+                        l2=float(l2_regularization_strength), l2_shrinkage=float(l2_shrinkage_regularization_strength))
+        self._init_accum = float(initial_accumulator_value)
+        self._slot_init = {"accumulator": self._init_accum}
+
+    def _make(self, params, lr):
+        # (the group's lr only matters when the rate is a number; a graph rate comes with each update)
+        return _optim.Ftrl(params, lr=lr if lr > 0 else 1.0, initial_accumulator_value=self._init_accum, **self._kw)
 
 
 class AdamOptimizer(Optimizer):
     """tf.train.AdamOptimizer(learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-08) (TF's epsilon hat)."""
 
+    _slot_names = {"m": "first_moment", "v": "second_moment"}
+
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-08, use_locking=False, name="Adam"):
         super().__init__(use_locking, name)
-        self._lr = _lr(learning_rate, "AdamOptimizer")
+        self._set_lr(learning_rate, "AdamOptimizer")
         self._betas = (float(beta1), float(beta2))
         self._eps = float(epsilon)
 
-    def _make(self, params):
-        return _TFAdam(params, lr=self._lr, betas=self._betas, eps=self._eps)
+    def _make(self, params, lr):
+        return _TFAdam(params, lr=lr, betas=self._betas, eps=self._eps)
+
+
+def _unsupported_optimizer(tf_name, instead):
+    class _Unsupported:
+        def __init__(self, *args, **kwargs):
+            raise NotImplementedError(f"neuralab.compat.v1: tf.train.{tf_name} is not supported; {instead}")
+
+    _Unsupported.__name__ = _Unsupported.__qualname__ = tf_name
+    _Unsupported.__doc__ = f"tf.train.{tf_name}: not supported by neuralab.compat.v1 ({instead})."
+    return _Unsupported
+
+
+ProximalGradientDescentOptimizer = _unsupported_optimizer(
+    "ProximalGradientDescentOptimizer", "use GradientDescentOptimizer with an L1/L2 term in the loss")
+ProximalAdagradOptimizer = _unsupported_optimizer(
+    "ProximalAdagradOptimizer", "use AdagradOptimizer with an L1/L2 term in the loss")
+
+
+# ---------------------------------------------------------------------------------------
+# learning-rate decay (TF 1.x's tf.train.*_decay): graph tensors of the global step
+# ---------------------------------------------------------------------------------------
+
+def _decayed(name, default, build, global_step):
+    """``build()`` in name scope ``name`` (or ``default``), its result op named like the scope as in TF.
+
+    Eagerly, TF returns a function of no arguments computing the rate from the
+    global step's value at each call; so does this.
+    """
+    if global_step is None:
+        raise ValueError(f"global_step is required for {default}.")
+
+    def compute():
+        with _A.name_scope(name, default) as scope:
+            out = build()
+        t = as_tensor(out)
+        if isinstance(t, Tensor) and t._op is not None and scope and not _types.MODE.eager:
+            t._op.name = scope.rstrip("/")
+        return out
+
+    return compute if _types.MODE.eager else compute()
+
+
+def _as_float(x, dtype=np.float32):
+    return _A.cast(x, dtype) if _is_tensor_like(x) else _A.constant(x, dtype=dtype)
+
+
+def exponential_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False, name=None):
+    """tf.train.exponential_decay: ``lr * decay_rate ^ (global_step / decay_steps)`` (floored exponent if staircase)."""
+
+    def build():
+        p = _A.truediv(_as_float(global_step), _as_float(decay_steps))
+        if staircase:
+            p = _A.floor(p)
+        return _A.multiply(_as_float(learning_rate), _A.pow(_as_float(decay_rate), p))
+
+    return _decayed(name, "ExponentialDecay", build, global_step)
+
+
+def natural_exp_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False, name=None):
+    """tf.train.natural_exp_decay: ``lr * exp(-decay_rate * global_step / decay_steps)`` (floored if staircase)."""
+
+    def build():
+        p = _A.truediv(_as_float(global_step), _as_float(decay_steps))
+        if staircase:
+            p = _A.floor(p)
+        return _A.multiply(_as_float(learning_rate), _A.exp(_A.negative(_A.multiply(_as_float(decay_rate), p))))
+
+    return _decayed(name, "NaturalExpDecay", build, global_step)
+
+
+def inverse_time_decay(learning_rate, global_step, decay_steps, decay_rate, staircase=False, name=None):
+    """tf.train.inverse_time_decay: ``lr / (1 + decay_rate * global_step / decay_steps)`` (floored if staircase)."""
+
+    def build():
+        p = _A.truediv(_as_float(global_step), _as_float(decay_steps))
+        if staircase:
+            p = _A.floor(p)
+        return _A.truediv(_as_float(learning_rate), _A.add(1.0, _A.multiply(_as_float(decay_rate), p)))
+
+    return _decayed(name, "InverseTimeDecay", build, global_step)
+
+
+def polynomial_decay(learning_rate, global_step, decay_steps, end_learning_rate=0.0001, power=1.0, cycle=False,
+                     name=None):
+    """tf.train.polynomial_decay: ``(lr - end) * (1 - step / decay_steps) ^ power + end``.
+
+    ``step = min(global_step, decay_steps)``; with ``cycle=True`` the horizon
+    instead grows to the next multiple of ``decay_steps`` (``ceil(step /
+    decay_steps)`` of them, at least one), restarting the decay.
+    """
+
+    def build():
+        step = _as_float(global_step)
+        ds = _as_float(decay_steps)
+        if cycle:
+            mult = _A.where(_A.equal(step, 0.0), 1.0, _A.ceil(_A.truediv(step, ds)))
+            ds = _A.multiply(ds, mult)
+        else:
+            step = _A.minimum(step, ds)
+        frac = _A.subtract(1.0, _A.truediv(step, ds))
+        lr, end = _as_float(learning_rate), _as_float(end_learning_rate)
+        return _A.add(_A.multiply(_A.subtract(lr, end), _A.pow(frac, _as_float(power))), end)
+
+    return _decayed(name, "PolynomialDecay", build, global_step)
+
+
+def cosine_decay(learning_rate, global_step, decay_steps, alpha=0.0, name=None):
+    """tf.train.cosine_decay: ``lr * ((1 - alpha) * c + alpha)``, ``c = (1 + cos(pi * step / decay_steps)) / 2``.
+
+    ``step = min(global_step, decay_steps)``: after ``decay_steps`` the rate stays at ``alpha * lr``.
+    """
+
+    def build():
+        ds = _as_float(decay_steps)
+        step = _A.minimum(_as_float(global_step), ds)
+        cos = _A.multiply(0.5, _A.add(1.0, _A.cos(_A.multiply(math.pi, _A.truediv(step, ds)))))
+        decayed = _A.add(_A.multiply(1.0 - alpha, cos), float(alpha))
+        return _A.multiply(_as_float(learning_rate), decayed)
+
+    return _decayed(name, "CosineDecay", build, global_step)
+
+
+def piecewise_constant(x, boundaries, values, name=None):
+    """tf.train.piecewise_constant: ``values[0]`` while ``x <= boundaries[0]``, ``values[i]`` while
+    ``boundaries[i-1] < x <= boundaries[i]``, ``values[-1]`` after the last boundary."""
+    boundaries, values = list(boundaries), list(values)
+    if len(values) != len(boundaries) + 1:
+        raise ValueError("The length of boundaries should be 1 less than the length of values")
+
+    def build():
+        xt = as_tensor(x)
+        xd = xt.dtype if isinstance(xt, Tensor) else np.float32
+        vd = _A.constant(values[0]).dtype
+        out = _A.constant(values[-1], dtype=vd)
+        for b, v in zip(reversed(boundaries), reversed(values[:-1])):
+            out = _A.where(_A.less_equal(x, _A.constant(b, dtype=xd)), _A.constant(v, dtype=vd), out)
+        return _A.identity(out)
+
+    return _decayed(name, "PiecewiseConstant", build, x)
+
+
+piecewise_constant_decay = piecewise_constant
 
 
 # ---------------------------------------------------------------------------------------
@@ -354,6 +794,10 @@ class Saver:
     def last_checkpoints(self):
         """The checkpoint prefixes kept (oldest first)."""
         return list(self._kept)
+
+    def recover_last_checkpoints(self, checkpoint_paths):
+        """tf.train.Saver.recover_last_checkpoints: manage these older checkpoints too (``max_to_keep`` counts them)."""
+        self._kept = [os.fspath(p) for p in checkpoint_paths if checkpoint_exists(p)]
 
     def _optimizers(self):
         if not self._all:

@@ -160,6 +160,7 @@ class Variable(_types._TensorLike):
             self._nl = store
             self.initial_value = init
             self.initializer = None
+            _types.track_variable(self)
             return
         with g.as_default(), g.init_scope():  # a variable's own nodes wait for nothing
             rd = ReadVariable()
@@ -214,7 +215,7 @@ class Variable(_types._TensorLike):
         """The value (eager execution only)."""
         if not _types.MODE.eager:
             raise NotImplementedError("numpy() is only available when eager execution is enabled.")
-        return self._var.numpy()
+        return _types.eager_numpy(self._var)
 
     def eval(self, session=None):
         """tf.Variable.eval: the variable's value in ``session`` (default: the default session)."""
@@ -261,7 +262,7 @@ class Variable(_types._TensorLike):
     def __repr__(self):
         if _types.MODE.eager:
             return (f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}, "
-                    f"numpy={self._var.numpy()!r}>")
+                    f"numpy={_types.eager_text(self._var)}>")
         return f"<tf.Variable '{self.name}' shape={self.shape} dtype={self.dtype.name}_ref>"
 
     def __iter__(self):

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..missing import module_getattr
 from . import framework, layers
+from . import eager, opt  # noqa: F401, I001  (tf.contrib.eager, tf.contrib.opt)
 
 __getattr__ = module_getattr(__name__, "tf.contrib")
 
