@@ -288,3 +288,38 @@ def test_decay_argument_errors():
             tf.train.GradientDescentOptimizer(tf.placeholder(tf.float64, [3])).minimize(_linear_loss(w))
         with pytest.raises(NotImplementedError, match="ProximalGradientDescentOptimizer is not supported"):
             tf.train.ProximalGradientDescentOptimizer(0.1)
+
+
+# -- tf.train.ExponentialMovingAverage ------------------------------------------------------------------
+
+def test_exponential_moving_average_follows_tf(tmp_path):
+    # shadow -= (1 - d)(shadow - var), d = min(0.9, (1 + n)/(10 + n)) with n the step after this run's increment
+    with tf.Graph().as_default():
+        w = tf.Variable([1.0, 2.0], name="w")
+        step = tf.Variable(0, trainable=False, name="step")
+        ema = tf.train.ExponentialMovingAverage(0.9, num_updates=step)
+        move = tf.group(tf.assign_add(w, [1.0, -1.0]), tf.assign_add(step, 1))
+        with tf.control_dependencies([move]):
+            update = ema.apply([w])
+        assert ema.average(w).name == "w/ExponentialMovingAverage:0"
+        assert tf.moving_average_variables() == [w] and not ema.average(w).trainable
+        saver = tf.train.Saver()
+        with tf.Session() as sess:
+            sess.run(tf.global_variables_initializer())
+            np.testing.assert_array_equal(sess.run(ema.average(w)), [1.0, 2.0])  # starts at the initial value
+            shadow, value = np.array([1.0, 2.0]), np.array([1.0, 2.0])
+            for n in range(1, 4):
+                sess.run(update)
+                value = value + [1.0, -1.0]
+                d = min(0.9, (1 + n) / (10 + n))
+                shadow = shadow - (1 - d) * (shadow - value)
+                np.testing.assert_allclose(sess.run(ema.average(w)), shadow, rtol=1e-6)
+            path = saver.save(sess, str(tmp_path / "ema.ckpt"))
+        assert sorted(ema.variables_to_restore()) == ["step", "w/ExponentialMovingAverage"]
+    with tf.Graph().as_default():  # evaluation graph: load the averages into the model's variable
+        w2 = tf.Variable([0.0, 0.0], name="w")
+        ema2 = tf.train.ExponentialMovingAverage(0.9)
+        restorer = tf.train.Saver(ema2.variables_to_restore())
+        with tf.Session() as sess:
+            restorer.restore(sess, path)
+            np.testing.assert_allclose(sess.run(w2), shadow, rtol=1e-6)

@@ -260,3 +260,35 @@ def test_lr_input_must_be_a_scalar():
         opt.apply_gradients([g], lr=nl.placeholder((3,), dtype=np.float64))
     with pytest.raises(nl.ShapeError, match="learning rate must be a scalar"):
         opt.apply_gradients([np.ones(3)], lr=np.ones(2))
+
+
+# -- LBFGS: SciPy options, bounds and the per-iteration callback (what ScipyOptimizerInterface needs) ------------
+
+def test_lbfgs_scipy_options_bounds_and_callback_match_scipy():
+    pytest.importorskip("scipy")
+    from scipy.optimize import minimize
+
+    from neuralab.optim import LBFGS
+
+    # f = Σ (x - c)² with c = (2, -3, 0.5), x boxed in [-1, 1] except the last entry (no upper bound)
+    c = np.array([2.0, -3.0, 0.5])
+    x = nl.tensor(np.zeros(3), requires_grad=True)
+    seen = []
+    opt = LBFGS([x], scipy_options={"maxiter": 50}, bounds=[([-1.0, -1.0, -1.0], [1.0, 1.0, None])])
+
+    def closure():
+        opt.zero_grad()
+        loss = ((x - nl.tensor(c)) ** 2).sum()
+        loss.backward()
+        return loss
+
+    opt.step(closure, callback=lambda xk: seen.append(xk.copy()))
+    ref = minimize(lambda v: (((v - c) ** 2).sum(), 2 * (v - c)), np.zeros(3), jac=True, method="L-BFGS-B",
+                   bounds=[(-1, 1), (-1, 1), (-1, None)], options={"maxiter": 50})
+    np.testing.assert_allclose(x.numpy(), ref.x, atol=1e-12)
+    np.testing.assert_allclose(x.numpy(), [1.0, -1.0, 0.5], atol=1e-8)
+    assert len(seen) == ref.nit and seen[-1].shape == (3,)
+    with pytest.raises(ValueError, match="bounds has 2 entries for 1 parameters"):
+        LBFGS([x], bounds=[None, None])
+    with pytest.raises(TypeError, match="scipy_options must be a dict"):
+        LBFGS([x], scipy_options=[("maxiter", 3)])

@@ -670,6 +670,99 @@ piecewise_constant_decay = piecewise_constant
 
 
 # ---------------------------------------------------------------------------------------
+# moving averages of variables
+# ---------------------------------------------------------------------------------------
+
+class ExponentialMovingAverage:
+    """tf.train.ExponentialMovingAverage(decay, num_updates=None): shadow variables tracking others' averages.
+
+    ``apply(var_list)`` makes, once per variable, a non-trainable shadow
+    ``<var>/ExponentialMovingAverage`` starting at the variable's initial value
+    and returns the op that updates every shadow (eagerly: updates them now)::
+
+        shadow -= (1 - decay) * (shadow - variable)
+
+    With ``num_updates`` (e.g. the global step) the decay is
+    ``min(decay, (1 + num_updates) / (10 + num_updates))``, so early averages
+    move faster. ``average(var)`` is the shadow; ``variables_to_restore()``
+    maps the shadows' names to the variables, for a Saver that loads the
+    averages into the model.
+    """
+
+    def __init__(self, decay, num_updates=None, zero_debias=False, name="ExponentialMovingAverage"):
+        if zero_debias:
+            raise NotImplementedError("neuralab.compat.v1: ExponentialMovingAverage(zero_debias=True) is not "
+                                      "supported; use num_updates= for faster early averages")
+        self._decay = decay
+        self._num_updates = num_updates
+        self._name = name
+        self._averages = {}  # id(variable) -> (variable, shadow)
+
+    @property
+    def name(self):
+        """The name of the shadows' suffix (``ExponentialMovingAverage``)."""
+        return self._name
+
+    def _decay_tensor(self):
+        decay = _A.cast(self._decay, np.float32) if _is_tensor_like(self._decay) else float(self._decay)
+        if self._num_updates is None:
+            return decay
+        n = _A.cast(self._num_updates, np.float32)
+        return _A.minimum(decay, _A.truediv(_A.add(1.0, n), _A.add(10.0, n)))
+
+    def apply(self, var_list=None):
+        """Create the shadows (first time) and return the op updating them all (None eagerly: done now)."""
+        var_list = trainable_variables() if var_list is None else list(var_list)
+        g = _graph.get_default_graph()
+        updates = []
+        with _A.name_scope(self._name):
+            decay = self._decay_tensor()
+        for v in var_list:
+            if not isinstance(v, Variable):
+                raise TypeError(f"ExponentialMovingAverage.apply: {v!r} is not a tf.Variable (averages of other "
+                                "tensors are not supported)")
+            if v._var.dtype.kind != "f":
+                raise TypeError(f"The variables must be half, float, or double: {v.name}")
+            entry = self._averages.get(id(v))
+            if entry is None:
+                with no_control_dependencies(g):
+                    shadow = Variable(v.initial_value if not _types.MODE.eager else v.numpy(), trainable=False,
+                                      _op_name=None if _types.MODE.eager else g.unique_name(
+                                          f"{v.op_name}/{self._name}", scoped=False),
+                                      name=f"{v.op_name}/{self._name}")
+                g.add_to_collection(GraphKeys.MOVING_AVERAGE_VARIABLES, v)
+                entry = self._averages[id(v)] = (v, shadow)
+            shadow = entry[1]
+            with _A.name_scope(self._name):
+                rate = _A.subtract(1.0, decay)
+                updates.append(shadow.assign_sub(_A.multiply(_A.subtract(shadow, v), _A.cast(rate, v.dtype))))
+        if _types.MODE.eager:
+            return None
+        return group(*updates, name=self._name)
+
+    def average(self, var):
+        """The shadow variable of ``var`` (None if ``apply`` never saw it)."""
+        entry = self._averages.get(id(var))
+        return None if entry is None else entry[1]
+
+    def average_name(self, var):
+        """The name the shadow of ``var`` has (and has in checkpoints): ``<var op name>/<name>``."""
+        return f"{var.op_name}/{self._name}"
+
+    def variables_to_restore(self, moving_avg_variables=None):
+        """{checkpoint name: variable}: each averaged variable under its shadow's name, the rest under their own."""
+        if moving_avg_variables is None:
+            moving_avg_variables = trainable_variables() + _types.get_default_graph().get_collection(
+                GraphKeys.MOVING_AVERAGE_VARIABLES)
+        avg = {id(v): v for v in moving_avg_variables}
+        out = {self.average_name(v): v for v in avg.values()}
+        for v in global_variables():
+            if id(v) not in avg and v.op_name not in out:
+                out[v.op_name] = v
+        return out
+
+
+# ---------------------------------------------------------------------------------------
 # global step
 # ---------------------------------------------------------------------------------------
 
