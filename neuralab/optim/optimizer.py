@@ -285,6 +285,14 @@ class Optimizer:
         if eps:
             T.decay_(xp, param, eps)
 
+    def _fused_step(self, param, grad, st, group, lr, step) -> bool:
+        """Do one parameter's whole update (``Δw``, then ``_apply_delta``) in one fused kernel, or return False.
+
+        Called for NumPy parameters updated one by one, before the generic path. The base class has no
+        fused kernel; a rule that has one (:class:`Adam`) must give exactly what the generic path gives.
+        """
+        return False
+
     def _l2(self, group) -> float:
         """The L2 coefficient added to the gradient (``weight_decay``; 0 where it is decoupled, as in AdamW)."""
         return 0.0 if self.decoupled_weight_decay else group.get("weight_decay", 0.0)
@@ -482,6 +490,8 @@ class Optimizer:
                 lr = float(lr0(t - 1)) if callable(lr0) else lr0
                 if self.needs_param:
                     st = dict(st, param=pds[i])
+                if xp is np and self._fused_step(pds[i], g, st, group, lr, t):
+                    continue
                 if pds[i].size >= _SPLIT_MIN and xp is np and _split_update(self, xp, g, st, group, lr, t,
                                                                           fl.tmp_views[j], pds[i]):
                     continue

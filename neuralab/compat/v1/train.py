@@ -60,7 +60,6 @@ from ..._core import config as _config, graph as _graph
 from ..._core.autograd import gradients as _nl_gradients
 from ..._core.op import Spec
 from ..._core.tensor import Tensor
-from ...optim import transforms as _T
 from . import _types, errors
 from . import array_ops as _A
 from ._base import SourceOp, as_tensor, gstate, no_control_dependencies, record_source
@@ -138,10 +137,8 @@ class _SlotVariable(_types._TensorLike):
 class _TFAdam(_optim.Adam):
     """neuralab's Adam with TF's "epsilon hat": eps_t = epsilon / sqrt(1 - beta2^t) (see the module docstring)."""
 
-    def _delta(self, xp, grad, st, group, lr, step, out):
-        b1, b2 = group["betas"]
-        eps = group["eps"] / math.sqrt(1.0 - b2 ** step)
-        return _T.adam_delta(xp, grad, st["first_moment"], st["second_moment"], step, lr, b1, b2, eps, out)
+    def _eps(self, group, step):
+        return group["eps"] / math.sqrt(1.0 - group["betas"][1] ** step)
 
 
 class _TFRMSProp(_optim.RMSProp):
