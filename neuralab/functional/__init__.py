@@ -8,6 +8,7 @@ from .activations import (
     SELU_ALPHA, SELU_SCALE, elu, leaky_relu, log_softmax, maxout, prelu, relu, selu, sigmoid, softmax, softplus, tanh,
 )
 from .array import clip, split, square, stack
+from .conv import conv2d, conv2d_transpose, depthwise_conv2d, dilate_filter
 from .losses import (
     binary_cross_entropy, binary_cross_entropy_with_logits, l1_penalty, l2_penalty, mse, nll, softmax_cross_entropy,
 )
@@ -18,4 +19,5 @@ __all__ = [
     "dropout", "elu", "l1_penalty", "l2_penalty", "leaky_relu", "log_softmax", "losses", "maxout", "mse", "nll",
     "prelu", "relu", "selu", "sigmoid", "softmax", "softmax_cross_entropy", "softplus", "split", "square", "stack",
     "tanh",
+    "conv2d", "conv2d_transpose", "depthwise_conv2d", "dilate_filter",  # convolutions
 ]

@@ -11,8 +11,9 @@ and initializers.
 """
 from . import functional, init, utils
 from .layers import (
-    ELU, SELU, AvgPool2D, BatchNorm, Conv2D, Dense, Dropout, Ensemble, Flatten, FullyConnected, LeakyReLU, Linear,
-    LogSoftmax, MaxPool2D, Maxout, PReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh, get_activation,
+    ELU, SELU, AvgPool2D, BatchNorm, Conv2D, Conv2DTranspose, ConvTranspose2D, Dense, Dropout, Ensemble, Flatten,
+    FullyConnected, LeakyReLU, Linear, LogSoftmax, MaxPool2D, Maxout, PReLU, ReLU, Sigmoid, Softmax, Softplus, Tanh,
+    get_activation,
 )
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import (
@@ -21,7 +22,8 @@ from .module import (
 
 __all__ = [
     "AvgPool2D", "BCELoss", "BCEWithLogitsLoss", "BatchNorm", "Buffer", "CrossEntropyLoss", "MSELoss", "NLLLoss",
-    "Conv2D", "Dense", "Dropout", "ELU", "Ensemble", "Flatten", "FullyConnected",
+    "Conv2D", "Conv2DTranspose", "ConvTranspose2D", "Dense", "Dropout", "ELU", "Ensemble", "Flatten",
+    "FullyConnected",
     "Lambda", "LeakyReLU", "Linear", "LoadResult", "LogSoftmax", "MaxPool2D", "Maxout", "Module", "ModuleList",
     "PReLU", "Parameter", "ReLU", "SELU", "Sequential", "Sigmoid", "Softmax", "Softplus", "StateDictError", "Tanh",
     "functional", "functional_call", "get_activation", "init", "utils",

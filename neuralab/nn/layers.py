@@ -30,6 +30,7 @@ __all__ = [
     "ELU", "SELU", "AvgPool2D", "BatchNorm", "Conv2D", "Dense", "Dropout", "Ensemble", "Flatten",
     "FullyConnected", "LeakyReLU", "Linear", "LogSoftmax", "MaxPool2D", "Maxout", "PReLU", "ReLU", "Sigmoid",
     "Softmax", "Softplus", "Tanh", "get_activation",
+    "Conv2DTranspose", "ConvTranspose2D",
 ]
 
 _ACTIVATION_NAMES = ("relu", "sigmoid", "tanh", "leaky_relu", "elu", "selu", "softplus", "softmax", "log_softmax")
@@ -234,7 +235,8 @@ class Conv2D(_Activated):
     ``b`` shape ``(out_channels,)``. ``padding`` is "SAME" (output H/stride,
     default, as in the notes' ``conv_layer``) or "VALID". ``in_channels=None``
     takes the channel count from the first input. Initializers as in :class:`Dense`
-    (fans count ``KH * KW * C``).
+    (fans count ``KH * KW * C``). ``dilation`` (int or pair) spaces the taps apart
+    (atrous convolution, :func:`neuralab.functional.conv2d`).
 
     >>> conv = Conv2D(1, 32, 3)                   # the notes' conv1 on 28x28x1 MNIST images
     >>> conv(np.zeros((8, 28, 28, 1), np.float32)).shape
@@ -242,17 +244,19 @@ class Conv2D(_Activated):
     """
 
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding="SAME", bias=True,
-                 activation=None, weight_init=None, bias_init=None, *, dtype=None, rng=None):
+                 activation=None, weight_init=None, bias_init=None, *, dilation=1, dtype=None, rng=None):
         super().__init__()
+        who = type(self).__name__  # (also Conv2DTranspose's)
+        self.dilation = _int_or_pair(dilation, f"{who}: dilation")  # atrous taps (1: plain)
         if int(out_channels) <= 0:
-            raise ValueError(f"Conv2D: out_channels must be a positive integer, got {out_channels!r}")
+            raise ValueError(f"{who}: out_channels must be a positive integer, got {out_channels!r}")
         self.in_channels = None if in_channels is None else int(in_channels)
         self.out_channels = int(out_channels)
-        self.kernel_size = _pair(kernel_size, "Conv2D: kernel_size")
-        self.stride = _int_or_pair(stride, "Conv2D: stride")
+        self.kernel_size = _pair(kernel_size, f"{who}: kernel_size")
+        self.stride = _int_or_pair(stride, f"{who}: stride")
         pad = str(padding).upper()
         if pad not in ("SAME", "VALID"):
-            raise ValueError(f"Conv2D: padding must be 'SAME' or 'VALID', got {padding!r}")
+            raise ValueError(f"{who}: padding must be 'SAME' or 'VALID', got {padding!r}")
         self.padding = pad
         self._init_weighted(bias, activation, weight_init, bias_init, dtype, rng)
         if self.in_channels is not None:
@@ -269,29 +273,34 @@ class Conv2D(_Activated):
 
     def forward(self, x):
         """Convolve the NHWC batch ``x``, add the bias, apply the activation."""
-        from ..ops.conv import conv2d
-
         x = _t(x)
+        who = type(self).__name__
         if x.shape is not None and len(x.shape) != 4:
-            raise ShapeError(f"Conv2D: expected NHWC inputs of rank 4, got shape {fmt_shape(x.shape)} "
+            raise ShapeError(f"{who}: expected NHWC inputs of rank 4, got shape {fmt_shape(x.shape)} "
                              "(reshape images to (N, H, W, C), e.g. x.reshape(-1, 28, 28, 1))")
         if not self.built:
-            self._build(_check_known("Conv2D", x, -1, "in_channels"))
+            self._build(_check_known(who, x, -1, "in_channels"))
         c = x.shape[-1] if x.shape is not None else None
         if c is not None and c != self.in_channels:
-            raise ShapeError(f"Conv2D(in_channels={self.in_channels}): input of shape {fmt_shape(x.shape)} "
+            raise ShapeError(f"{who}(in_channels={self.in_channels}): input of shape {fmt_shape(x.shape)} "
                              f"has {c} channels")
-        y = conv2d(x, self.weight, stride=self.stride, padding=self.padding)
+        y = self._convolve(x)
         if self.bias is not None:
             y = E.add(y, self.bias)
         return self._activate(y)
 
     def extra_repr(self):
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
-             f"padding={self.padding!r}")
+             f"padding={self.padding!r}" + (f", dilation={self.dilation}" if self.dilation != 1 else ""))
         if not self.use_bias:
             s += ", bias=False"
         return s + self._act_repr()
+
+    def _convolve(self, x):
+        """The convolution of the NHWC batch ``x`` with the kernel (dilation 1: neuralab.conv2d itself)."""
+        from ..functional.conv import conv2d
+
+        return conv2d(x, self.weight, stride=self.stride, padding=self.padding, dilation=self.dilation)
 
 
 class _Pool2D(Module):
@@ -728,3 +737,43 @@ class Ensemble(Module):
 
     def extra_repr(self):
         return f"combine={self.combine!r}"
+
+
+# --------------------------------------------------------------- transposed convolution
+class Conv2DTranspose(Conv2D):
+    """Transposed 2-D convolution over NHWC images: ``y = activation(conv2d_transpose(x, W) + b)``.
+
+    The upsampling layer of DCGAN generators and convolutional autoencoders
+    (Keras' ``Conv2DTranspose``, TF's ``tf.layers.conv2d_transpose``; alias
+    ``ConvTranspose2D``, PyTorch's name): a :class:`Conv2D` (same arguments)
+    whose convolution is transposed. ``W`` has shape ``(KH, KW, out_channels,
+    in_channels)``, TF's layout, ``b`` shape ``(out_channels,)``. Output size
+    (Keras' rule): "SAME" (default) ``H * stride``, "VALID" ``H * stride +
+    max(k - stride, 0)`` with ``k`` the (dilated) kernel size; see
+    :func:`neuralab.functional.conv2d_transpose`.
+
+    >>> up = Conv2DTranspose(64, 32, 5, stride=2)   # DCGAN: 7x7x64 -> 14x14x32
+    >>> up(np.zeros((8, 7, 7, 64), np.float32)).shape
+    (8, 14, 14, 32)
+    >>> up.weight.shape
+    (5, 5, 32, 64)
+    """
+
+    def _build(self, in_channels: int):
+        self.in_channels = int(in_channels)
+        kh, kw = self.kernel_size
+        self._make_weights((kh, kw, self.out_channels, self.in_channels), self.out_channels)
+
+    def _materialize(self, state):
+        if not self.built and "weight" in state and np.ndim(state["weight"]) == 4:
+            self._build(np.shape(state["weight"])[3])
+
+    def _convolve(self, x):
+        """The transposed convolution of the NHWC batch ``x`` with the kernel (output size by Keras' rule)."""
+        from ..functional.conv import conv2d_transpose
+
+        return conv2d_transpose(x, self.weight, None, stride=self.stride, padding=self.padding,
+                                dilation=self.dilation)
+
+
+ConvTranspose2D = Conv2DTranspose
