@@ -31,7 +31,18 @@ _FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx
 
 
 class DataSet:
-    """tf.contrib.learn.datasets.mnist.DataSet: one split with TF's ``next_batch`` epoch semantics."""
+    """tf.contrib.learn.datasets.mnist.DataSet: one split with TF's ``next_batch`` epoch semantics.
+
+    TF reorders the whole arrays at each epoch start (``images = images[perm]``:
+    a 172 MB gather for the training images, plus the page faults of a fresh
+    array, every epoch). Here the data stay where they are and the split keeps
+    the composed permutation instead (``order``, the same draws from the same
+    generator): a batch gathers its rows through it, and :attr:`images` /
+    :attr:`labels` give the reordered arrays TF would hold (made once per
+    epoch, on first access). The batches are the same values in the same order.
+    Until the first shuffle (and for splits that are never shuffled, such as the
+    test set) :attr:`images` is the stored array itself, as in TF.
+    """
 
     def __init__(self, images, labels, fake_data=False, one_hot=False, dtype=np.float32, reshape=True, seed=None):
         if fake_data:
@@ -43,21 +54,31 @@ class DataSet:
         if reshape and images.ndim == 4:  # (N, 28, 28, 1) -> (N, 784), as TF does
             images = images.reshape(images.shape[0], images.shape[1] * images.shape[2] * images.shape[3])
         if d == np.float32 and images.dtype != np.float32:
-            images = images.astype(np.float32) * np.float32(1.0 / 255.0)  # [0, 255] -> [0.0, 1.0]
+            images = images.astype(np.float32)
+            images *= np.float32(1.0 / 255.0)  # [0, 255] -> [0.0, 1.0] (in place: one 172 MB array, not two)
         self._num_examples = len(images)
-        self._images = images
-        self._labels = np.asarray(labels)
+        self._base_images = images
+        self._base_labels = np.asarray(labels)
+        self._order = None  # the permutation applied so far (None: the stored order)
+        self._cache = None  # (images, labels) reordered by _order, made on first access
         self._epochs_completed = 0
         self._index_in_epoch = 0
         self._rng = np.random.RandomState(seed) if seed is not None else np.random
 
+    def _arrays(self):
+        if self._order is None:
+            return self._base_images, self._base_labels
+        if self._cache is None:
+            self._cache = (self._base_images.take(self._order, axis=0), self._base_labels.take(self._order, axis=0))
+        return self._cache
+
     @property
     def images(self):
-        return self._images
+        return self._arrays()[0]
 
     @property
     def labels(self):
-        return self._labels
+        return self._arrays()[1]
 
     @property
     def num_examples(self):
@@ -69,8 +90,17 @@ class DataSet:
 
     def _shuffle(self):
         perm = self._rng.permutation(self._num_examples)
-        self._images = self._images[perm]
-        self._labels = self._labels[perm]
+        self._order = perm if self._order is None else self._order.take(perm)
+        self._cache = None
+
+    def _rows(self, start, end):
+        """Examples start..end-1 of the current order: views before any shuffle, gathered rows after."""
+        if self._order is None:
+            return self._base_images[start:end], self._base_labels[start:end]
+        if self._cache is not None:
+            return self._cache[0][start:end], self._cache[1][start:end]
+        idx = self._order[start:end]
+        return self._base_images.take(idx, axis=0), self._base_labels.take(idx, axis=0)
 
     def next_batch(self, batch_size, fake_data=False, shuffle=True):
         """The next ``batch_size`` examples (images, labels); reshuffles at each epoch start."""
@@ -82,19 +112,17 @@ class DataSet:
             self._shuffle()
         if start + batch_size <= n:
             self._index_in_epoch = start + batch_size
-            end = self._index_in_epoch
-            return self._images[start:end], self._labels[start:end]
+            return self._rows(start, self._index_in_epoch)
         # the batch crosses the end of the epoch: the rest of this epoch, then the start of the next
         self._epochs_completed += 1
-        rest = n - start
-        images_rest = self._images[start:n]
-        labels_rest = self._labels[start:n]
+        images_rest, labels_rest = self._rows(start, n)
         if shuffle:
             self._shuffle()
-        end = batch_size - rest
+        end = batch_size - (n - start)
         self._index_in_epoch = end
-        return (np.concatenate((images_rest, self._images[0:end]), axis=0),
-                np.concatenate((labels_rest, self._labels[0:end]), axis=0))
+        images_new, labels_new = self._rows(0, end)
+        return (np.concatenate((images_rest, images_new), axis=0),
+                np.concatenate((labels_rest, labels_new), axis=0))
 
 
 def dense_to_one_hot(labels_dense, num_classes=10):

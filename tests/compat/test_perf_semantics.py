@@ -1,0 +1,77 @@
+"""The compat layer's fast paths keep TF 1.x's results exactly (issue 8, whole programs at TF's speed).
+
+- ``input_data.DataSet`` keeps a permutation instead of reordering its arrays every epoch: the batches,
+  ``images``/``labels`` and ``epochs_completed`` are compared with TF 1.x's algorithm written out below
+  (reorder the arrays at each epoch start with the same generator).
+"""
+import numpy as np
+import pytest
+
+from neuralab.compat.v1.examples.tutorials.mnist.input_data import DataSet
+
+
+class _TFDataSet:
+    """TF 1.x's DataSet.next_batch as the tutorials ran it: the arrays themselves are reordered each epoch."""
+
+    def __init__(self, images, labels, seed):
+        self.images, self.labels, self.n = images, labels, len(images)
+        self.epochs_completed, self.index = 0, 0
+        self.rng = np.random.RandomState(seed)
+
+    def shuffle(self):
+        perm = self.rng.permutation(self.n)
+        self.images, self.labels = self.images[perm], self.labels[perm]
+
+    def next_batch(self, k, shuffle=True):
+        start = self.index
+        if self.epochs_completed == 0 and start == 0 and shuffle:
+            self.shuffle()
+        if start + k <= self.n:
+            self.index += k
+            return self.images[start:self.index], self.labels[start:self.index]
+        self.epochs_completed += 1
+        rest_i, rest_l = self.images[start:], self.labels[start:]
+        if shuffle:
+            self.shuffle()
+        self.index = k - (self.n - start)
+        return (np.concatenate((rest_i, self.images[:self.index])),
+                np.concatenate((rest_l, self.labels[:self.index])))
+
+
+def _data(n=53):
+    rng = np.random.default_rng(1)
+    x = rng.integers(0, 256, (n, 28, 28, 1)).astype(np.uint8)
+    y = np.eye(10)[rng.integers(0, 10, n)]
+    return x, y
+
+
+@pytest.mark.parametrize("batch", [1, 7, 10, 53, 60])
+def test_next_batch_matches_tf_reordering(batch):
+    x, y = _data()
+    ours = DataSet(x, y, seed=5)
+    ref = _TFDataSet(ours.images.copy(), y.copy(), seed=5)
+    for step in range(40):
+        a, b = ours.next_batch(batch), ref.next_batch(batch)
+        np.testing.assert_array_equal(a[0], b[0])
+        np.testing.assert_array_equal(a[1], b[1])
+        assert ours.epochs_completed == ref.epochs_completed
+        if step % 9 == 0:  # the reordered arrays, as TF would hold them now
+            np.testing.assert_array_equal(ours.images, ref.images)
+            np.testing.assert_array_equal(ours.labels, ref.labels)
+    assert a[0].dtype == np.float32 and a[0].shape[1] == 784
+
+
+def test_images_before_any_shuffle_are_the_stored_arrays_and_no_shuffle_gives_views():
+    x, y = _data()
+    ds = DataSet(x, y, seed=0)
+    assert ds.images is ds.images and ds.labels is ds.labels  # no copy until a shuffle
+    np.testing.assert_array_equal(ds.images, x.reshape(53, 784).astype(np.float32) * np.float32(1 / 255))
+    a, la = ds.next_batch(10, shuffle=False)
+    assert np.shares_memory(a, ds.images) and np.shares_memory(la, ds.labels)  # slices, as in TF
+    np.testing.assert_array_equal(a, ds.images[:10])
+    ref = _TFDataSet(ds.images.copy(), y.copy(), seed=0)
+    ref.index = 10
+    for _ in range(12):  # crossing epochs without shuffling, then with
+        np.testing.assert_array_equal(ds.next_batch(9, shuffle=False)[0], ref.next_batch(9, shuffle=False)[0])
+    for _ in range(12):
+        np.testing.assert_array_equal(ds.next_batch(9)[1], ref.next_batch(9)[1])
