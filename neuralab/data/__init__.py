@@ -1,6 +1,7 @@
 """Data: the lectures' datasets (XOR, iris, digits, MNIST, Fashion-MNIST), batching, preprocessing.
 
-``Dataset``/``TensorDataset`` are PyTorch's map-style datasets (:mod:`neuralab.data.dataset`); the
+``Dataset``/``TensorDataset`` are PyTorch's map-style datasets (:mod:`neuralab.data.dataset`);
+:class:`Pipeline` is a ``tf.data``-style stream of elements (:mod:`neuralab.data.pipeline`); the
 train/test split that ``mnist()``, ``digits()``, ... return is a :class:`Splits`.
 """
 from .dataset import Dataset, TensorDataset, default_collate
@@ -11,10 +12,12 @@ from .datasets import (
 )
 from .idx import DataFormatError, read_idx, write_idx
 from .loader import DataLoader, Standardizer, normalize, one_hot, train_val_split, zero_center
+from .pipeline import Pipeline
 
 __all__ = [
     "DataFormatError", "DataLoader", "DataNotFoundError", "Dataset", "Splits", "Standardizer", "TensorDataset",
     "cache_dir", "default_collate",
     "copy_into_cache", "data_root", "digits", "fashion_mnist", "file_digest", "iris", "mnist", "normalize",
     "one_hot", "read_idx", "train_val_split", "write_idx", "xor", "zero_center",
+    "Pipeline",  # tf.data-style streams
 ]
