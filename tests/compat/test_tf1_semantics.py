@@ -653,7 +653,7 @@ def test_runner_maps_tensorflow_only_inside(tmp_path, capsys):
         "from tensorflow.contrib.layers import fully_connected\n"
         "from tensorflow.examples.tutorials.mnist import input_data\n"
         "print(tf is tf1, callable(fully_connected), hasattr(input_data, 'read_data_sets'), sys.argv[1:])\n"
-        "try:\n    import tensorflow.python.framework\nexcept ImportError as e:\n    print(e)\n")
+        "try:\n    import tensorflow.python.keras\nexcept ImportError as e:\n    print(e)\n")
     run_script(script, ["a", 1])
     out = capsys.readouterr().out
     assert "True True True ['a', '1']" in out

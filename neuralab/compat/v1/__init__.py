@@ -41,6 +41,12 @@ from .array_ops import (
 )
 from . import metrics  # noqa: I001
 from .eager import GradientTape, UnconnectedGradients, enable_eager_execution
+from . import app, data, flags, gfile, io_ops, logging, python  # noqa: I001 - input pipelines, program scaffolding
+from .gfile import resource_loader
+from .io_ops import (
+    FIFOQueue, FixedLengthRecordReader, QueueBase, RandomShuffleQueue, ReaderBase, TextLineReader, WholeFileReader,
+    decode_csv, decode_raw, io, read_file, write_file,
+)
 from .missing import NotProvidedError, module_getattr
 from .session import InteractiveSession, Session, get_default_session
 from .variables import (

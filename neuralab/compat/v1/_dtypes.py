@@ -73,7 +73,7 @@ uint16 = DType(np.uint16, "uint16")
 bool = DType(np.bool_, "bool")  # noqa: A001 - TF's public name
 string = DType(np.object_, "string")
 
-_ALL = {d.dtype: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, bool)}
+_ALL = {d.dtype: d for d in (float16, float32, float64, int8, int16, int32, int64, uint8, uint16, bool, string)}
 
 
 def as_dtype(type_value):

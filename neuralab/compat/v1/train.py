@@ -970,3 +970,10 @@ class Saver:
     def export_meta_graph(self, *a, **k):
         """Not supported: graphs are Python code here (returns None)."""
         return None
+
+
+# the queue-based input pipelines (neuralab.compat.v1.io_ops) under their tf.train names
+from .io_ops import (  # noqa: E402, F401 - re-exported as tf.train.*
+    Coordinator, QueueRunner, add_queue_runner, batch, batch_join, input_producer, queue_runner, range_input_producer,
+    shuffle_batch, shuffle_batch_join, slice_input_producer, start_queue_runners, string_input_producer,
+)

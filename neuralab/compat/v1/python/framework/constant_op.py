@@ -1,0 +1,4 @@
+"""``tensorflow.python.framework.constant_op``: a namespace over ``tf``."""
+from .._ns import namespace
+
+__getattr__, __dir__ = namespace(__name__, "tensorflow.python.framework.constant_op", ("",))

@@ -1,0 +1,4 @@
+"""``tensorflow.python.framework.random_seed``: a namespace over ``tf``."""
+from .._ns import namespace
+
+__getattr__, __dir__ = namespace(__name__, "tensorflow.python.framework.random_seed", ("",))

@@ -1,0 +1,4 @@
+"""``tensorflow.python.ops.io_ops``: a namespace over ``tf.io_ops``."""
+from .._ns import namespace
+
+__getattr__, __dir__ = namespace(__name__, "tensorflow.python.ops.io_ops", ("io_ops",))

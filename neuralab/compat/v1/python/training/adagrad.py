@@ -1,0 +1,4 @@
+"""``tensorflow.python.training.adagrad``: a namespace over ``tf.train``."""
+from .._ns import namespace
+
+__getattr__, __dir__ = namespace(__name__, "tensorflow.python.training.adagrad", ("train",))
