@@ -484,6 +484,7 @@ def test_train_batch_structures_and_shuffle_batch_checks():
         tf.train.shuffle_batch([v], batch_size=10, capacity=12, min_after_dequeue=5)
     with pytest.raises(ValueError, match="fully defined"):
         tf.train.batch([tf.placeholder(tf.float32, [None])], batch_size=2)
+    assert len(tf.get_collection(tf.GraphKeys.QUEUE_RUNNERS)) == 3  # one QueueRunner per batch call
     with tf.Session() as sess:
         coord = tf.train.Coordinator()
         threads = tf.train.start_queue_runners(sess, coord)

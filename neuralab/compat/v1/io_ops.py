@@ -42,8 +42,9 @@ from . import _base, _dtypes, _types, errors, gfile as _gfile
 from ._base import as_graph_tensor, as_tensor
 from .data import Resource, StatefulNode as _Node, _tf_array
 from .missing import module_getattr
+from .variables import GraphKeys
 
-QUEUE_RUNNERS = "queue_runners"  # tf.GraphKeys.QUEUE_RUNNERS
+QUEUE_RUNNERS = GraphKeys.QUEUE_RUNNERS
 
 #: seconds a dequeue waits on an empty queue that no live thread feeds before it raises (TF waits forever)
 UNFED_WAIT = 5.0

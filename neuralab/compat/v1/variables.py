@@ -45,6 +45,7 @@ class GraphKeys:
     GLOBAL_STEP = "global_step"
     TRAIN_OP = "train_op"
     INIT_OP = "init_op"
+    QUEUE_RUNNERS = "queue_runners"  # tf.train.add_queue_runner / start_queue_runners
     ACTIVATIONS = "activations"
     WEIGHTS = "weights"
     BIASES = "biases"
