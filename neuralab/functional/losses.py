@@ -18,6 +18,7 @@ from .._core.errors import DTypeError, LabelError, ShapeError
 from .._core.op import Op, Spec, broadcast_shapes, fmt_shape
 from .._core.tensor import Tensor
 from ..ops import elementwise as E, reduce as R, shape as S
+from ..ops.xent import softmax_xent
 from .activations import log_softmax, softplus
 
 _REDUCTIONS = ("mean", "sum", "none")
@@ -227,18 +228,22 @@ def softmax_cross_entropy(logits, target, axis=-1, reduction="mean"):
     if not isinstance(target, Tensor):
         a = np.asarray(target)
         target = Tensor(a, dtype=x.dtype if a.dtype.kind == "f" else None)
-    lsm = log_softmax(x, axis=axis)
     if target.dtype.kind in "iu":
         if target.ndim == x.ndim:
             raise ShapeError(f"softmax_cross_entropy: integer target of shape {fmt_shape(target.shape)} has as "
                              f"many axes as the logits {fmt_shape(x.shape)}; integer targets are class labels "
                              "(one axis fewer), pass one-hot targets as floats")
+        lsm = log_softmax(x, axis=axis)
         return _reduce("softmax_cross_entropy", label_nll(lsm, target, axis=axis, loss="softmax_cross_entropy"),
                        reduction)
     if target.dtype.kind != "f":
         raise DTypeError(f"softmax_cross_entropy: target must be floating (one-hot/probabilities) or integer "
                          f"labels, got {target.dtype}")
-    lsm, target = _pair("softmax_cross_entropy", lsm, target)
+    x, target = _pair("softmax_cross_entropy", x, target)
+    if x.shape is not None and x.ndim >= 1 and axis in (-1, x.ndim - 1) and target.dtype == x.dtype:
+        # classes on the last axis: the fused primitive (same values; one kernel forward, one backward)
+        return _reduce("softmax_cross_entropy", softmax_xent(x, target)[0], reduction)
+    lsm = log_softmax(x, axis=axis)
     per_example = E.negative(R.sum(E.multiply(target, lsm), axis=axis))
     return _reduce("softmax_cross_entropy", per_example, reduction)
 

@@ -75,3 +75,29 @@ def test_images_before_any_shuffle_are_the_stored_arrays_and_no_shuffle_gives_vi
         np.testing.assert_array_equal(ds.next_batch(9, shuffle=False)[0], ref.next_batch(9, shuffle=False)[0])
     for _ in range(12):
         np.testing.assert_array_equal(ds.next_batch(9)[1], ref.next_batch(9)[1])
+
+
+def test_softmax_cross_entropy_with_logits_runs_the_fused_op_with_tf_gradients():
+    """v1: no gradient into labels, logits get p - labels; v2: labels get -log_softmax (TF's documented rule)."""
+    import neuralab.compat.v1 as tf
+
+    x_val = np.array([[2.0, 1.0, 0.1], [0.0, -1.0, 3.0]], np.float32)
+    y_val = np.array([[1.0, 0.0, 0.0], [0.2, 0.3, 0.5]], np.float32)
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None, 3])
+        y = tf.placeholder(tf.float32, [None, 3])
+        l1 = tf.nn.softmax_cross_entropy_with_logits(labels=y, logits=x)
+        l2 = tf.nn.softmax_cross_entropy_with_logits_v2(labels=y, logits=x)
+        gx1, gy1 = tf.gradients(tf.reduce_sum(l1), [x, y])
+        gx2, gy2 = tf.gradients(tf.reduce_sum(l2), [x, y])
+        assert gy1 is None
+        assert any(op.type == "SoftmaxCrossEntropyWithLogits" for op in g.get_operations())
+        with tf.Session() as sess:
+            v1, v2, a1, a2, b2 = sess.run([l1, l2, gx1, gx2, gy2], {x: x_val, y: y_val})
+    lsm = x_val - np.log(np.exp(x_val).sum(1, keepdims=True))
+    np.testing.assert_allclose(v1, -(y_val * lsm).sum(1), rtol=1e-6)
+    np.testing.assert_allclose(v2, v1, rtol=0)
+    np.testing.assert_allclose(a1, np.exp(lsm) - y_val, rtol=1e-5, atol=1e-7)  # rows of y sum to 1
+    np.testing.assert_allclose(a2, a1, rtol=0)
+    np.testing.assert_allclose(b2, -lsm, rtol=1e-6)

@@ -4,6 +4,8 @@
   with ``np.where`` on NaNs, infinities, signed zeros, broadcasting and every dtype path.
 - Adam's fused step (``kernels.adam_flat`` with Numba): the parameters after several steps equal the generic
   path's (NumPy passes) bit for bit, for neuralab's Adam and compat.v1's TF Adam, with L2 and clipping.
+- The fused softmax cross-entropy (``ops.xent``): its loss and log-softmax are the composite's bits, its
+  gradients the composite's to rounding, and ``functional.softmax_cross_entropy`` records it in graphs.
 """
 import numpy as np
 import pytest
@@ -99,3 +101,55 @@ def test_adam_fused_step_gives_the_generic_paths_bits(variant, monkeypatch):
     # the fused kernel ran for every parameter in every step (the bias alone in its size class is updated on its
     # own too), unless the variant needs the generic path
     assert len(calls) == (0 if variant in ("adamw", "lecture_decay") else 12)
+
+
+@pytest.mark.parametrize("dt", [np.float32, np.float64])
+def test_fused_softmax_xent_is_the_composite(dt):
+    import neuralab as nl
+    from neuralab.functional.activations import log_softmax
+    from neuralab.ops import elementwise as E, reduce as R
+    from neuralab.ops.xent import softmax_xent
+
+    rng = np.random.default_rng(0)
+    x = (rng.standard_normal((50, 10)) * 5).astype(dt)
+    x[3] = -np.inf  # a row of -inf, a +inf, a few -inf entries: NaN/inf exactly where the composite has them
+    x[4, 2] = np.inf
+    x[5, :3] = -np.inf
+    lab = np.eye(10, dtype=dt)[rng.integers(0, 10, 50)]
+    lab[7] = rng.random(10)
+    with np.errstate(all="ignore"):
+        loss, lsm = softmax_xent(nl.tensor(x), nl.tensor(lab))
+        ref_lsm = log_softmax(nl.tensor(x))
+        ref = E.negative(R.sum(E.multiply(nl.tensor(lab), ref_lsm), axis=-1))
+    np.testing.assert_array_equal(_bits(loss.numpy()), _bits(ref.numpy()))
+    np.testing.assert_array_equal(_bits(lsm.numpy()), _bits(ref_lsm.numpy()))
+    # gradients (finite rows), against the composite's
+    xs, ls = x[10:30], lab[5:25]
+    grads = []
+    for fused in (True, False):
+        a, b = nl.tensor(xs, requires_grad=True), nl.tensor(ls, requires_grad=True)
+        per = softmax_xent(a, b)[0] if fused else E.negative(R.sum(E.multiply(b, log_softmax(a)), axis=-1))
+        nl.mean(per).backward()
+        grads.append((a.grad.numpy(), b.grad.numpy()))
+    tol = {"rtol": 1e-6, "atol": 1e-7} if dt == np.float32 else {"rtol": 1e-14, "atol": 1e-16}
+    for u, v in zip(*grads):
+        np.testing.assert_allclose(u, v, **tol)
+    p = np.exp(ref_lsm.numpy()[10:30])
+    np.testing.assert_allclose(grads[0][0], (p * ls.sum(-1, keepdims=True) - ls) / 20, **tol)
+
+
+def test_softmax_cross_entropy_records_the_fused_op_and_falls_back_elsewhere():
+    import neuralab as nl
+    from neuralab.functional import losses
+
+    with nl.Graph().as_default() as g:
+        x = nl.placeholder((None, 10))
+        y = nl.placeholder((None, 10))
+        losses.softmax_cross_entropy(x, y)
+        types = [o.type for o in g.ops]
+    assert "SoftmaxCrossEntropyWithLogits" in types and "ReduceLogSumExp" not in types
+    with nl.Graph().as_default() as g:  # classes on another axis, or integer labels: the composite
+        losses.softmax_cross_entropy(nl.placeholder((None, 10, 3)), nl.placeholder((None, 10, 3)), axis=1)
+        losses.softmax_cross_entropy(nl.placeholder((None, 10)), nl.placeholder((None,), dtype="int64"))
+        types = [o.type for o in g.ops]
+    assert "SoftmaxCrossEntropyWithLogits" not in types
