@@ -379,7 +379,7 @@ def test_dataset_transformations_follow_tf():
 
 def test_dataset_iteration_needs_eager_mode_and_errors_name_the_argument():
     with pytest.raises(RuntimeError, match="eager execution"):
-        iter(tf.data.Dataset.range(3)).__next__()
+        iter(tf.data.Dataset.range(3))
     with pytest.raises(ValueError, match=r"batch: expected an integer >= 1, got 0"):
         tf.data.Dataset.range(3).batch(0)
     with pytest.raises(ValueError, match="same first dimension"):

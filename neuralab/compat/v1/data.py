@@ -690,8 +690,7 @@ class Dataset(_Element):
         if not _types.MODE.eager:
             raise RuntimeError("dataset.__iter__() is only supported when eager execution is enabled. (In graph "
                                "mode use dataset.make_one_shot_iterator().get_next() and Session.run.)")
-        for x in self._make({}):
-            yield map_structure(lambda a: _types.wrap(_NLTensor(np.asarray(a))), x)
+        return (map_structure(lambda a: _types.wrap(_NLTensor(np.asarray(a))), x) for x in self._make({}))
 
 
 def _fmt(spec, leaf):
