@@ -65,6 +65,7 @@ class Resource:
         self._lock = threading.Lock()
 
     def new_state(self):  # pragma: no cover - abstract
+        """A fresh state (for a session that has none yet)."""
         raise NotImplementedError
 
     def state_for(self, sess):
@@ -107,9 +108,11 @@ class StatefulNode(Op):
     specs = ()
 
     def infer(self, *specs):
+        """The output Specs given when the node was made."""
         return tuple(self.specs)
 
     def backward(self, grads):
+        """No gradient to any input."""
         return tuple(None for _ in self.inputs)
 
 
@@ -1040,5 +1043,5 @@ experimental.__getattr__ = module_getattr("tf.data.experimental", "tf.data.exper
 
 __getattr__ = module_getattr(__name__, "tf.data")
 
-__all__ = ["AUTOTUNE", "Dataset", "Iterator", "Options", "TextLineDataset", "experimental", "get_output_classes", "get_output_shapes", "get_output_types",
-           "make_initializable_iterator", "make_one_shot_iterator"]
+__all__ = ["AUTOTUNE", "Dataset", "Iterator", "Options", "TextLineDataset", "experimental", "get_output_classes",
+           "get_output_shapes", "get_output_types", "make_initializable_iterator", "make_one_shot_iterator"]

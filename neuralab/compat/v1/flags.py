@@ -99,6 +99,7 @@ class Flag:
         self.using_default_value = False
 
     def reset(self):
+        """Back to the default, not given on the command line."""
         self.value, self.present, self.using_default_value = self.default, 0, True
 
     def __repr__(self):

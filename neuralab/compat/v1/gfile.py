@@ -83,6 +83,7 @@ class GFile:
         return os.path.getsize(self.name)
 
     def seekable(self):
+        """True: local files can seek."""
         return True
 
     def __iter__(self):
@@ -91,7 +92,9 @@ class GFile:
     def __next__(self):
         return next(self._f)
 
-    next = __next__
+    def next(self):  # noqa: A003 - TF's (Python 2) name
+        """The next line (StopIteration at the end)."""
+        return next(self._f)
 
     def __enter__(self):
         return self
@@ -102,6 +105,7 @@ class GFile:
 
     @property
     def closed(self):
+        """Whether the file is closed."""
         return self._f.closed
 
 

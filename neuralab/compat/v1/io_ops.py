@@ -172,6 +172,7 @@ class QueueBase(Resource):
         self._name = g.unique_name(name)
 
     def new_state(self):
+        """An empty, open queue."""
         return _QueueState(self._capacity)
 
     @property
@@ -179,6 +180,7 @@ class QueueBase(Resource):
         return self._name.rpartition("/")[2]  # default node names are made in the current name scope
 
     def state_for(self, sess):
+        """The queue in session ``sess`` (which remembers the session, so blocked threads notice its close)."""
         st = super().state_for(sess)
         if st.session is None and sess is not None:
             st.session = weakref.ref(sess)
@@ -294,7 +296,10 @@ def _int(n, what):
             raise NotImplementedError(f"neuralab.compat.v1: {what} with a size computed at run time is not "
                                       "supported; give a Python int")
         v = v.numpy() if v.data is not None else v._op.value
-    return int(v)
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        raise TypeError(f"{what}: expected an integer, got {n!r}") from None
 
 
 class FIFOQueue(QueueBase):
@@ -323,6 +328,7 @@ class RandomShuffleQueue(QueueBase):
         self._seed = _seed(seed)
 
     def new_state(self):
+        """An empty queue with its generator started from the queue's seed."""
         return _QueueState(self._capacity, np.random.default_rng(list(self._seed)))
 
 
@@ -419,6 +425,7 @@ class ReaderBase(Resource):
         self._name = _graph.get_default_graph().unique_name(name or self.type_name)
 
     def new_state(self):
+        """A reader at the start (no file open)."""
         return _ReaderState()
 
     @property
@@ -428,6 +435,7 @@ class ReaderBase(Resource):
 
     @property
     def supports_serialize(self):
+        """False: reader states are not serialized."""
         return False
 
     def _next_record(self, st, queue, op):
@@ -625,12 +633,15 @@ class DecodeCSV(Op):
     type = "DecodeCSV"
 
     def infer(self, records):
+        """One output per column, shaped like the records, of the column's dtype."""
         return tuple(Spec(records.shape, d) for d, _ in self.columns)
 
     def backward(self, grads):
+        """Parsing has no gradient."""
         return (None,)
 
     def forward(self, xp, records):
+        """Split and parse every record (InvalidArgumentError naming the record and field when one is bad)."""
         recs = np.asarray(records)
         outs = [np.empty(recs.shape, dtype=d) for d, _ in self.columns]
         flat = [o.reshape(-1) for o in outs]
@@ -1135,10 +1146,12 @@ class QueueRunner:
 
     @property
     def close_op(self):
+        """The op closing the queue (run when the last thread ends)."""
         return self._close_op
 
     @property
     def cancel_op(self):
+        """The op closing the queue and cancelling blocked enqueues (run when the coordinator stops)."""
         return self._cancel_op
 
     @property
