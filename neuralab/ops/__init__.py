@@ -14,6 +14,8 @@ from .shape import (
 )
 from .conv import avg_pool2d, conv2d, max_pool2d
 from .random import bernoulli_mask
+from .indexing import embedding, take, unstack
+from .recurrent import gru_pointwise, lstm_pointwise
 from ..functional.array import clip, split, stack  # noqa: E402  (composites)
 from .elementwise import (  # noqa: A004
     IntegerDivisionError, ceil, cos, floor, floor_divide, isfinite, isinf, isnan, logical_xor, mod, round, sin,
@@ -26,7 +28,8 @@ from ..functional.array import slice  # noqa: A004  (a composite: TF's tf.slice)
 
 __all__ = [
     "Tensor", "abs", "add", "argmax", "argmin", "avg_pool2d", "bernoulli_mask", "conv2d", "max_pool2d",
-    "broadcast_like", "broadcast_to", "cast", "clip", "concat",
+    "broadcast_like", "broadcast_to", "cast", "clip", "concat", "embedding", "gru_pointwise", "lstm_pointwise",
+    "take", "unstack",
     "concatenate", "divide", "dot", "equal", "exp", "expand_dims", "getitem", "greater", "greater_equal",
     "less", "less_equal", "log", "logical_and", "logical_not", "logical_or", "logsumexp", "matmul", "max",
     "maximum", "mean", "min", "minimum", "multiply", "negative", "not_equal", "one_hot", "ones_like", "pad",
