@@ -1,5 +1,5 @@
-"""Neural-network building blocks: Module/Parameter/Buffer, containers, the lectures' layers
-and initializers.
+"""Neural-network building blocks: Module/Parameter/Buffer, containers, the lectures' layers,
+embeddings and recurrent layers (RNN, LSTM, GRU and their cells), and initializers.
 
 >>> import neuralab as nl
 >>> from neuralab import nn
@@ -19,6 +19,8 @@ from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss, NLLLoss
 from .module import (
     Buffer, Lambda, LoadResult, Module, ModuleList, Parameter, Sequential, StateDictError, functional_call,
 )
+from .embedding import Embedding
+from .recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 __all__ = [
     "AvgPool2D", "BCELoss", "BCEWithLogitsLoss", "BatchNorm", "Buffer", "CrossEntropyLoss", "MSELoss", "NLLLoss",
@@ -27,4 +29,5 @@ __all__ = [
     "Lambda", "LeakyReLU", "Linear", "LoadResult", "LogSoftmax", "MaxPool2D", "Maxout", "Module", "ModuleList",
     "PReLU", "Parameter", "ReLU", "SELU", "Sequential", "Sigmoid", "Softmax", "Softplus", "StateDictError", "Tanh",
     "functional", "functional_call", "get_activation", "init", "utils",
+    "Embedding", "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell",  # sequence models
 ]
