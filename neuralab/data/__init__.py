@@ -13,6 +13,7 @@ from .datasets import (
 from .idx import DataFormatError, read_idx, write_idx
 from .loader import DataLoader, Standardizer, normalize, one_hot, train_val_split, zero_center
 from .pipeline import Pipeline
+from .sequences import char_vocab, lectures_text, stock_daily, windows
 
 __all__ = [
     "DataFormatError", "DataLoader", "DataNotFoundError", "Dataset", "Splits", "Standardizer", "TensorDataset",
@@ -20,4 +21,5 @@ __all__ = [
     "copy_into_cache", "data_root", "digits", "fashion_mnist", "file_digest", "iris", "mnist", "normalize",
     "one_hot", "read_idx", "train_val_split", "write_idx", "xor", "zero_center",
     "Pipeline",  # tf.data-style streams
+    "char_vocab", "lectures_text", "stock_daily", "windows",  # sequence data
 ]
