@@ -926,7 +926,7 @@ def wrap(x):
                 return Tensor(x)
             from ._base import constant_node
 
-            return constant_node(x.data)
+            return wrap(constant_node(x.data))  # (a tf.Tensor, like every other result)
         g = graph_of(x._graph)
         w = g._wrappers.get(id(x))
         if w is None:
