@@ -288,6 +288,8 @@ def test_decay_argument_errors():
             tf.train.GradientDescentOptimizer(tf.placeholder(tf.float64, [3])).minimize(_linear_loss(w))
         with pytest.raises(NotImplementedError, match="ProximalGradientDescentOptimizer is not supported"):
             tf.train.ProximalGradientDescentOptimizer(0.1)
+        with pytest.raises(NotImplementedError, match="momentum given as a graph tensor is not supported"):
+            tf.train.MomentumOptimizer(0.1, tf.placeholder(tf.float32, []))
 
 
 # -- tf.train.ExponentialMovingAverage ------------------------------------------------------------------

@@ -39,7 +39,7 @@ from .array_ops import (
     stop_gradient, subtract, tanh, tile, to_double, to_float, to_int32, to_int64, transpose, truediv,
     truncated_normal, tuple_ as tuple, unpack, unstack, where, zeros, zeros_like,
 )
-from . import metrics  # noqa: I001
+from . import estimator, feature_column, metrics  # noqa: I001
 from .eager import GradientTape, UnconnectedGradients, enable_eager_execution
 from . import app, data, flags, gfile, io_ops, logging, python  # noqa: I001 - input pipelines, program scaffolding
 from .gfile import resource_loader

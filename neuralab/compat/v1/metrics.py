@@ -19,7 +19,8 @@ anything. Ratios are 0 while their denominator is 0 (TF's ``div_no_nan``).
   ``(x, y) = (fp / (fp + tn + 1e-6), (tp + 1e-6) / (tp + fn + 1e-6))``
   (ROC) or ``(recall, (tp + 1e-6) / (tp + fp + 1e-6))`` (PR);
   ``summation_method="minoring"``/``"majoring"`` take the lower/upper
-  rectangles instead. ``predictions`` must lie in [0, 1]
+  rectangles instead, ``"careful_interpolation"`` integrates the PR curve
+  between thresholds in closed form (Davis and Goadrich's interpolation). ``predictions`` must lie in [0, 1]
   (InvalidArgumentError at run time otherwise, as TF's assertion).
 """
 from __future__ import annotations
@@ -266,6 +267,28 @@ def _confusion_at_thresholds(labels, predictions, thresholds, weights, fn):
     return values, updates
 
 
+def _interpolated_pr_auc(tp, fp, fn, n, name):
+    """The area under the PR curve interpolated between thresholds [Davis and Goadrich, 2006] (TF's method).
+
+    Between two thresholds the number of true positives grows linearly in the
+    number of predicted positives ``p = tp + fp``: ``tp = slope·p + intercept``.
+    Precision ``tp/p`` then integrates in closed form against recall
+    ``tp/(tp + fn)``: per interval ``slope·(Δtp + intercept·ln(p_i / p_{i+1})) /
+    (tp_{i+1} + fn_{i+1})`` (ratios that would divide by zero count as 0, a
+    log of 0/0 as ln 1).
+    """
+    dtp = _A.subtract(tp[:n - 1], tp[1:])
+    p = _A.add(tp, fp)
+    dp = _A.maximum(_A.subtract(p[:n - 1], p[1:]), 0.0)
+    slope = _div_no_nan(dtp, dp)
+    intercept = _A.subtract(tp[1:], _A.multiply(slope, p[1:]))
+    both = _A.logical_and(_A.greater(p[:n - 1], 0.0), _A.greater(p[1:], 0.0))
+    ratio = _A.where(both, _div_no_nan(p[:n - 1], _A.maximum(p[1:], 0.0)), _A.ones_like(p[1:]))
+    per = _div_no_nan(_A.multiply(slope, _A.add(dtp, _A.multiply(intercept, _A.log(ratio)))),
+                      _A.maximum(_A.add(tp[1:], fn[1:]), 0.0))
+    return _A.reduce_sum(per, name=name)
+
+
 def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collections=None, updates_collections=None,
         curve="ROC", name=None, summation_method="trapezoidal", thresholds=None):
     """tf.metrics.auc: the area under the ROC (or PR) curve over every batch seen (see the module docstring)."""
@@ -274,9 +297,6 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
         raise ValueError(f'curve must be either ROC or PR, {curve} unknown')
     if summation_method not in ("trapezoidal", "careful_interpolation", "minoring", "majoring"):
         raise ValueError(f"Invalid summation_method: {summation_method}")
-    if summation_method == "careful_interpolation" and curve == "PR":
-        raise NotImplementedError("neuralab.compat.v1: tf.metrics.auc with curve='PR' and "
-                                  "summation_method='careful_interpolation' is not supported; use 'trapezoidal'")
     labels, predictions = _remove_squeezable_dimensions(labels, predictions)
     _check_shapes("auc", labels, predictions)
     if thresholds is not None:
@@ -290,6 +310,8 @@ def auc(labels, predictions, weights=None, num_thresholds=200, metrics_collectio
 
         def area(c, name):
             tp, fn, tn, fp = c["tp"], c["fn"], c["tn"], c["fp"]
+            if curve == "PR" and summation_method == "careful_interpolation":
+                return _interpolated_pr_auc(tp, fp, fn, n, name)
             rec = _A.truediv(_A.add(tp, eps), _A.add(_A.add(tp, fn), eps))
             if curve == "ROC":
                 x = _A.truediv(fp, _A.add(_A.add(fp, tn), eps))

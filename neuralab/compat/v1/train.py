@@ -157,6 +157,20 @@ def _eager_value(x):
     return float(np.asarray(t.data if isinstance(t, Tensor) else t).reshape(()))
 
 
+def _hyper(value, what, cls):
+    """A hyperparameter other than the learning rate: a number (an eager tensor's value); graph tensors refused."""
+    if _is_tensor_like(value):
+        t = as_tensor(value)
+        if t.data is None:
+            raise NotImplementedError(f"neuralab.compat.v1: {cls}: {what} given as a graph tensor is not supported "
+                                      "(only learning_rate may be one); give a Python number")
+        value = t.data
+    try:
+        return float(np.asarray(value).reshape(()))
+    except (TypeError, ValueError):
+        raise TypeError(f"{cls}: {what} must be a number, got {value!r}") from None
+
+
 class Optimizer:
     """tf.train.Optimizer: compute_gradients / apply_gradients / minimize over a neuralab optimizer.
 
@@ -408,7 +422,7 @@ class MomentumOptimizer(Optimizer):
     def __init__(self, learning_rate, momentum, use_locking=False, name="Momentum", use_nesterov=False):
         super().__init__(use_locking, name)
         self._set_lr(learning_rate, "MomentumOptimizer")
-        self._momentum = float(momentum)
+        self._momentum = _hyper(momentum, "momentum", "MomentumOptimizer")
         self._nesterov = bool(use_nesterov)
 
     def _make(self, params, lr):
@@ -442,10 +456,10 @@ class RMSPropOptimizer(Optimizer):
                  name="RMSProp"):
         super().__init__(use_locking, name)
         self._set_lr(learning_rate, "RMSPropOptimizer")
-        self._decay = float(decay)
-        self._momentum = float(momentum)
+        self._decay = _hyper(decay, "decay", "RMSPropOptimizer")
+        self._momentum = _hyper(momentum, "momentum", "RMSPropOptimizer")
         self._centered = bool(centered)
-        self._eps = float(epsilon)
+        self._eps = _hyper(epsilon, "epsilon", "RMSPropOptimizer")
         self._slot_init = {"grad_squared": 1.0}  # TF 1.x starts the mean square at 1
         # TF's creation order: rms, mg (centered), momentum
         self._slot_names = {"rms": "grad_squared", "mg": "grad_mean", "momentum": "momentum_buffer"}
@@ -470,8 +484,8 @@ class AdadeltaOptimizer(Optimizer):
     def __init__(self, learning_rate=0.001, rho=0.95, epsilon=1e-08, use_locking=False, name="Adadelta"):
         super().__init__(use_locking, name)
         self._set_lr(learning_rate, "AdadeltaOptimizer")
-        self._rho = float(rho)
-        self._eps = float(epsilon)
+        self._rho = _hyper(rho, "rho", "AdadeltaOptimizer")
+        self._eps = _hyper(epsilon, "epsilon", "AdadeltaOptimizer")
 
     def _make(self, params, lr):
         return _optim.Adadelta(params, lr=lr, rho=self._rho, eps=self._eps)
@@ -517,8 +531,8 @@ class AdamOptimizer(Optimizer):
     def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-08, use_locking=False, name="Adam"):
         super().__init__(use_locking, name)
         self._set_lr(learning_rate, "AdamOptimizer")
-        self._betas = (float(beta1), float(beta2))
-        self._eps = float(epsilon)
+        self._betas = (_hyper(beta1, "beta1", "AdamOptimizer"), _hyper(beta2, "beta2", "AdamOptimizer"))
+        self._eps = _hyper(epsilon, "epsilon", "AdamOptimizer")
 
     def _make(self, params, lr):
         return _TFAdam(params, lr=lr, betas=self._betas, eps=self._eps)
@@ -538,6 +552,8 @@ ProximalGradientDescentOptimizer = _unsupported_optimizer(
     "ProximalGradientDescentOptimizer", "use GradientDescentOptimizer with an L1/L2 term in the loss")
 ProximalAdagradOptimizer = _unsupported_optimizer(
     "ProximalAdagradOptimizer", "use AdagradOptimizer with an L1/L2 term in the loss")
+AdagradDAOptimizer = _unsupported_optimizer(
+    "AdagradDAOptimizer", "use AdagradOptimizer (or FtrlOptimizer with l1_regularization_strength for sparsity)")
 
 
 # ---------------------------------------------------------------------------------------
