@@ -537,10 +537,18 @@ def _sampled_logits(weights, biases, labels, inputs, num_sampled, num_classes, n
         sampled = O.cast(sampled, np.int64)
     wlist = weights if isinstance(weights, (list, tuple)) else [weights]
     blist = biases if isinstance(biases, (list, tuple)) else [biases]
-    true_w = as_tensor(embedding_lookup(wlist, lab, partition_strategy))  # (batch, num_true, dim)
-    true_b = as_tensor(embedding_lookup(blist, lab, partition_strategy))  # (batch, num_true)
-    samp_w = as_tensor(embedding_lookup(wlist, sampled, partition_strategy))  # (num_sampled, dim)
-    samp_b = as_tensor(embedding_lookup(blist, sampled, partition_strategy))  # (num_sampled,)
+    # one gather per table (so one scatter-add into it in the backward pass): sampled ids first, whose count
+    # is known, then the batch's true ids
+    n = int(num_sampled)
+    all_ids = O.concatenate([O.reshape(sampled, (-1,)), O.reshape(lab, (-1,))], axis=0)
+    all_w = as_tensor(embedding_lookup(wlist, all_ids, partition_strategy))
+    all_b = as_tensor(embedding_lookup(blist, all_ids, partition_strategy))
+    dim = all_w.shape[1] if all_w.shape is not None and len(all_w.shape) == 2 else None
+    if dim is None:
+        raise ValueError(f"sampled losses: weights must be 2-D (num_classes, dim) with a known dim, got {all_w.shape}")
+    samp_w, samp_b = S.getitem(all_w, (slice(0, n),)), S.getitem(all_b, (slice(0, n),))  # (num_sampled, dim)
+    true_w = O.reshape(S.getitem(all_w, (slice(n, None),)), (-1, num_true, dim))  # (batch, num_true, dim)
+    true_b = O.reshape(S.getitem(all_b, (slice(n, None),)), (-1, num_true))  # (batch, num_true)
     true_logits = O.add(O.sum(O.multiply(O.expand_dims(x, 1), true_w), axis=-1), true_b)
     samp_logits = O.add(O.matmul(x, O.transpose(samp_w)), samp_b)
     if remove_accidental_hits:
