@@ -194,7 +194,8 @@ class _TransposedOutput(Op):
             if out is not None and size is not None and not _fits(out, k, s, self.padding, size):
                 if self.padding == "VALID" and out < k:
                     raise ShapeError(f"conv2d_transpose: output_shape {fmt_shape(shape)} is smaller than the "
-                                     f"{self.ksize[0]}x{self.ksize[1]} filter (padding 'VALID', x {fmt_shape(x_shape)})")
+                                     f"{self.ksize[0]}x{self.ksize[1]} filter (padding 'VALID', "
+                                     f"x {fmt_shape(x_shape)})")
                 raise ShapeError(
                     f"conv2d_transpose: output_shape {fmt_shape(shape)} does not fit x {fmt_shape(x_shape)}: a "
                     f"{self.ksize[0]}x{self.ksize[1]} conv2d with stride {self.stride} and padding {self.padding!r} "
@@ -275,8 +276,9 @@ def conv2d_transpose(x, w, output_shape=None, stride=1, padding="VALID", dilatio
 
     ``output_shape``: None (Keras' rule: "SAME" ``H * s``, "VALID" ``H * s + max(k - s, 0)``), ``(H_out,
     W_out)``, ``(N, H_out, W_out, C_out)`` (N may be None: x's batch; entries may be scalar tensors known
-    when the graph runs, e.g. ``nl.shape_of(x)[0]``) or a 1-D integer tensor known when the graph runs. It must be a size that conv2d maps back to x's (a ShapeError says so). ``stride``,
-    ``dilation``: an int, a pair or ``[1, a, b, 1]``; ``padding``: "SAME" or "VALID".
+    when the graph runs, e.g. ``nl.shape_of(x)[0]``) or a 1-D integer tensor known when the graph runs.
+    It must be a size that conv2d maps back to x's (a ShapeError says so). ``stride``, ``dilation``: an
+    int, a pair or ``[1, a, b, 1]``; ``padding``: "SAME" or "VALID".
 
     >>> y = conv2d_transpose(np.ones((1, 2, 2, 1)), np.ones((3, 3, 1, 1)), stride=2, padding="VALID")
     >>> y.shape
