@@ -60,10 +60,19 @@ class Graph:
 
     # names ---------------------------------------------------------------------------
     def unique_name(self, base: str, scoped: bool = True) -> str:
+        """``base`` in the current name scope, or ``base_1``, ``base_2``, ... when taken (TF's rule: a generated
+        name is itself marked as used, so ``dense``, ``dense``, ``dense_1`` give ``dense``, ``dense_1``,
+        ``dense_1_1``)."""
         name = "/".join(self._scope + [base]) if scoped and self._scope else base
         n = self._names.get(name, 0)
         self._names[name] = n + 1
-        return name if n == 0 else f"{name}_{n}"
+        if n == 0:
+            return name
+        while f"{name}_{n}" in self._names:
+            n += 1
+        new = f"{name}_{n}"
+        self._names[new] = 1
+        return new
 
     @contextlib.contextmanager
     def name_scope(self, name: str):
@@ -459,7 +468,36 @@ class Plan:
     def __call__(self, *arrays):
         if config.flags.anomaly:
             return self.interpret(arrays)
-        return self.fn(*arrays)
+        try:
+            return self.fn(*arrays)
+        except NeuralabError:
+            raise
+        except (ValueError, TypeError, IndexError) as e:  # a kernel failed: say which op, on which shapes
+            raise self.explain(e, arrays) from e
+
+    def explain(self, err, arrays):
+        """The error naming the op a failed run stopped at (its inputs' shapes), found by replaying op by op.
+
+        Replays the pure ops before the first stateful one (nothing is written
+        twice); returns ``err`` itself when the failing op is not found there.
+        """
+        env = {id(t): a for t, a in zip(self.feeds, arrays)}
+        for o in self.ops:
+            if o.stateful:
+                break
+            ins = [env[id(t)] if t.data is None or id(t) in env else t.data for t in o.inputs]
+            try:
+                ys = o.forward(np, *ins)
+            except NeuralabError as e:
+                return e
+            except (ValueError, TypeError, IndexError) as e:
+                shapes = ", ".join(fmt_shape(getattr(a, "shape", ())) for a in ins)
+                cls = ShapeError if isinstance(e, ValueError) else NeuralabError
+                where = f"'{o.name}' ({o.opname})" if o.name else o.opname
+                return cls(f"{where} failed when the graph ran, on inputs of shapes {shapes}: {e}")
+            for t, y in zip(o.outputs or (), ys):
+                env[id(t)] = y
+        return err
 
     def run(self, *arrays, store=None):
         """Run the plan; with ``store`` (a dict), against the store's state instead of the variables' own.
@@ -795,7 +833,14 @@ def _make_fast(sig, entry, slow):
         conds.append(f"type(d{i}) is ndarray and d{i}.shape == S{i} and (d{i}.dtype is D{i} or d{i}.dtype == D{i})")
     lines.append(f"    if not ({' and '.join(conds)}):")  # (a missing argument fails its type test)
     lines.append(f"        return slow(*[a for a in ({args}{',' if n else ''}) if a is not MISSING], *rest)")
-    lines.append(f"    r = fn({', '.join(f'd{i}' for i in range(n))})")
+    ns["plan"] = plan
+    ns["NLError"] = NeuralabError
+    lines.append("    try:")
+    lines.append(f"        r = fn({', '.join(f'd{i}' for i in range(n))})")
+    lines.append("    except NLError:")
+    lines.append("        raise")
+    lines.append("    except (ValueError, TypeError, IndexError) as e:")
+    lines.append(f"        raise plan.explain(e, ({''.join(f'd{i}, ' for i in range(n))})) from e")
     outs = []
     for j, t in enumerate(targets):
         lines.append(f"    o{j} = new(T)")

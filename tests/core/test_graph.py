@@ -142,3 +142,18 @@ def test_symbolic_gradients_read_parameters_at_run_time_in_the_default_graph():
     np.testing.assert_allclose(nl.run(gx, {x: xv}), xv * 0 + expected(w.numpy()))
     w.data = np.array([[0.5, -1.0], [2.0, 0.0]], np.float32)
     np.testing.assert_allclose(nl.run(gx, {x: xv}), expected(w.numpy()))
+
+
+def test_a_kernel_failing_at_run_time_names_the_op_and_shapes():
+    x = nl.placeholder((None, None))
+    y = nl.placeholder((None, None))
+    z = nl.sum(x * 2.0 + y)
+    with pytest.raises(nl.ShapeError, match=r"'Add' \(add\) failed when the graph ran, on inputs of shapes "
+                                            r"\(2, 3\), \(2, 4\)"):
+        nl.run(z, {x: np.ones((2, 3)), y: np.ones((2, 4))})
+
+
+def test_unique_names_never_repeat():
+    g = nl.Graph()
+    assert [g.unique_name(n) for n in ["dense", "dense", "dense_1", "dense"]] == \
+        ["dense", "dense_1", "dense_1_1", "dense_2"]
