@@ -101,3 +101,111 @@ def test_softmax_cross_entropy_with_logits_runs_the_fused_op_with_tf_gradients()
     np.testing.assert_allclose(a1, np.exp(lsm) - y_val, rtol=1e-5, atol=1e-7)  # rows of y sum to 1
     np.testing.assert_allclose(a2, a1, rtol=0)
     np.testing.assert_allclose(b2, -lsm, rtol=1e-6)
+
+
+# -- summaries: encoded in the wire format, written synchronously -----------------------------------------
+
+def _tf_histogram(values, limits):
+    """TF's C++ Histogram: Add() counts each value in the bucket of the first limit above it; EncodeToProto()
+    merges each run of empty buckets into one entry (the run's last limit)."""
+    counts = [0.0] * len(limits)
+    for v in values:
+        b = int(np.searchsorted(limits, v, side="right"))
+        counts[min(b, len(limits) - 1)] += 1
+    out_limits, out_counts, i = [], [], 0
+    while i < len(counts):
+        end, c = limits[i], counts[i]
+        i += 1
+        if c <= 0:
+            while i < len(counts) and counts[i] <= 0:
+                end, c = limits[i], counts[i]
+                i += 1
+        out_limits.append(end)
+        out_counts.append(c)
+    return out_limits, out_counts
+
+
+def test_crc32c_and_record_framing():
+    from neuralab.compat.v1 import summary as S
+
+    assert S._crc32c(b"123456789") == 0xE3069283  # the CRC-32C check value
+    rng = np.random.default_rng(0)
+    for n in [0, 1, 4, 63, 64, 65, 255, 256, 257, 1000, 4099]:
+        data = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
+        crc = 0xFFFFFFFF  # the bitwise definition, reflected polynomial 0x82F63B78
+        for byte in data:
+            crc ^= byte
+            for _ in range(8):
+                crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+        assert S._crc32c(data) == crc ^ 0xFFFFFFFF, n
+    rec = S._record(b"payload")
+    assert rec[:8] == (7).to_bytes(8, "little") and rec[12:19] == b"payload" and len(rec) == 23
+
+
+def test_histogram_summary_is_tensorflows():
+    pb = pytest.importorskip("tensorboardX.proto.summary_pb2")
+    from neuralab.compat.v1 import errors, summary as S
+
+    rng = np.random.default_rng(1)
+    values = np.concatenate([rng.standard_normal(200) * 3, [0.0, 0.0, 1e-13, -5e-12, 1e25]])
+    h = pb.Summary.FromString(S._serialize("histogram", "w", values, 3)).value[0]
+    assert h.tag == "w"
+    limits, counts = _tf_histogram(values, S._tf_bucket_limits())
+    assert list(h.histo.bucket_limit) == limits and list(h.histo.bucket) == counts
+    assert (h.histo.min, h.histo.max, h.histo.num) == (values.min(), values.max(), len(values))
+    np.testing.assert_allclose([h.histo.sum, h.histo.sum_squares], [values.sum(), (values ** 2).sum()], rtol=1e-12)
+    with pytest.raises(errors.InvalidArgumentError, match="Nan in summary histogram for: w"):
+        S._serialize("histogram", "w", np.array([1.0, np.nan]), 3)
+
+
+def test_image_and_text_summaries_decode():
+    pb = pytest.importorskip("tensorboardX.proto.summary_pb2")
+    from neuralab.compat.v1 import summary as S
+
+    imgs = np.random.default_rng(2).random((2, 5, 7, 3)).astype(np.float32)
+    vals = pb.Summary.FromString(S._serialize("image", "in", imgs, 3)).value
+    assert [v.tag for v in vals] == ["in/image/0", "in/image/1"]
+    im = vals[1].image
+    assert (im.height, im.width, im.colorspace) == (5, 7, 3)
+    png = im.encoded_image_string
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    import zlib
+    idat = png[png.index(b"IDAT") + 4:png.index(b"IEND") - 8]
+    rows = np.frombuffer(zlib.decompress(idat), np.uint8).reshape(5, 1 + 7 * 3)
+    assert (rows[:, 0] == 0).all()  # filter type none
+    np.testing.assert_array_equal(rows[:, 1:].reshape(5, 7, 3), S._image_uint8(imgs[1]))
+    t = pb.Summary.FromString(S._serialize("text", "note", np.array(["hello", "wörld"]), 3)).value[0]
+    assert t.tag == "note" and t.metadata.plugin_data.plugin_name == "text"
+    assert list(t.tensor.string_val) == [b"hello", "wörld".encode()]
+    assert [d.size for d in t.tensor.tensor_shape.dim] == [2]
+
+
+def test_file_writer_events_read_back_and_flush(tmp_path):
+    ea_mod = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    import neuralab.compat.v1 as tf
+
+    g = tf.Graph()
+    with g.as_default():
+        x = tf.placeholder(tf.float32, [None], name="x")
+        s = tf.summary.scalar("mean", tf.reduce_mean(x))
+        h = tf.summary.histogram("values", x)
+        merged = tf.summary.merge_all()
+        writer = tf.summary.FileWriter(str(tmp_path / "run"), g, max_queue=1000, flush_secs=1000)
+        with tf.Session() as sess:
+            for step in range(5):
+                writer.add_summary(sess.run(merged, {x: [step, 2.0 * step]}), step)
+            writer.flush()  # readable now, without closing
+            ea = ea_mod.EventAccumulator(str(tmp_path / "run"), size_guidance={"scalars": 0, "histograms": 0})
+            ea.Reload()
+            assert [(e.step, e.value) for e in ea.Scalars("mean")] == [(k, 1.5 * k) for k in range(5)]
+            assert ea.Histograms("values")[3].histogram_value.num == 2
+            assert {"x", "Mean"} <= {n.name for n in ea.Graph().node}
+            writer.close()
+            writer.add_summary(sess.run(s, {x: [9.0]}), 9)  # dropped after close, as TF does
+            writer.reopen()
+            writer.add_summary(sess.run(h, {x: [1.0]}), 10)
+            writer.close()
+    assert len(list((tmp_path / "run").iterdir())) == 2
+    ea = ea_mod.EventAccumulator(str(tmp_path / "run"), size_guidance={"scalars": 0, "histograms": 0})
+    ea.Reload()
+    assert [e.step for e in ea.Scalars("mean")] == list(range(5)) and ea.Histograms("values")[-1].step == 10
