@@ -29,7 +29,7 @@ MODELS = ("softmax", "mlp", "deep-mlp", "cnn")
 DEFAULT_LAYERS = {"softmax": [], "mlp": [256, 256], "deep-mlp": [512, 512, 512, 512]}
 TRAIN_KEYS = ("dataset", "data_root", "model", "layers", "activation", "init", "dropout", "batch_norm", "optimizer",
               "lr", "epochs", "batch_size", "seed", "logdir", "checkpoint_dir", "l2", "eager", "validation",
-              "download", "resume", "checkpoint_every", "keep", "clip_grad_norm", "nan_guard")
+              "download", "resume", "checkpoint_every", "keep", "clip_grad_norm", "nan_guard", "distributed")
 #: exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it)
 EXIT_INTERRUPTED = 130
 
@@ -193,7 +193,8 @@ def load_dataset(cfg: dict):
 TRAIN_DEFAULTS = dict(dataset="digits", data_root=None, model="mlp", layers=None, activation="relu", init="xavier",
                       dropout=0.0, batch_norm=False, optimizer="adam", lr=None, l2=0.0, epochs=10, batch_size=32,
                       seed=0, logdir=None, checkpoint_dir=None, checkpoint_every=1, resume=False, eager=False,
-                      download=True, validation=0.0, keep=2, clip_grad_norm=None, nan_guard=True)
+                      download=True, validation=0.0, keep=2, clip_grad_norm=None, nan_guard=True,
+                      distributed=False)
 
 
 def _debug_flag(p):
@@ -205,6 +206,12 @@ def _train_parser(sub):
     p = sub.add_parser("train", help="train a network and print its test accuracy",
                        description="Train a network on a dataset and print its test accuracy. Every flag can also "
                        "come from --config FILE (flag names as keys); flags on the command line win.")
+    add_train_arguments(p)
+    p.set_defaults(func=cmd_train)
+
+
+def add_train_arguments(p) -> None:
+    """Every ``neuralab train`` flag, and --debug, on parser ``p`` (train's own; the fixed part of ``tune``)."""
 
     def h(text, key):
         v = TRAIN_DEFAULTS[key]
@@ -255,8 +262,11 @@ def _train_parser(sub):
     p.add_argument("--no-nan-guard", dest="nan_guard", action="store_false", default=None,
                    help="keep training when the loss becomes NaN or Inf (default: stop there, keep the last good "
                    "checkpoint and exit 1 naming the step)")
+    p.add_argument("--distributed", action="store_true", default=None,
+                   help="data-parallel over MPI: start with `mpiexec -n N neuralab train --distributed ...`; "
+                   "--batch-size is the global batch, each rank takes its share; rank 0 prints and writes "
+                   "files (needs mpi4py: pip install \"neuralab[mpi]\"; default: off)")
     _debug_flag(p)
-    p.set_defaults(func=cmd_train)
 
 
 def _number(cfg, key, kind):
@@ -341,17 +351,29 @@ def _resume_command(argv) -> str:
 
 
 def cmd_train(args) -> int:
+    cfg = resolve_train_config(args)
+    if cfg["distributed"]:  # an error on one rank stops them all (no rank left waiting in an allreduce)
+        from .distributed.launch import run_guarded
+
+        return run_guarded(_train, args, cfg, user_errors=(CLIError, *_USER_ERRORS))
+    return _train(args, cfg)
+
+
+def _train(args, cfg) -> int:
     import neuralab as nl
     from . import init as _init
     from .train import Checkpoint, NaNGuard, NonFiniteError, Trainer, current_lr
 
-    cfg = resolve_train_config(args)
+    from .distributed import is_main_process
+
+    main_rank = not cfg["distributed"] or is_main_process()
+    say = print if main_rank else (lambda *a, **k: None)
     try:
         _init.get(cfg["init"])
     except (KeyError, ValueError) as e:
         raise CLIError(f"--init: {e.args[0] if isinstance(e, KeyError) and e.args else e}") from None
     ckdir = cfg["checkpoint_dir"]
-    if ckdir:
+    if ckdir and main_rank:
         _check_checkpoint_dir(ckdir)  # before the data loads and an epoch of work is done
     nl.seed(cfg["seed"])
     ds = load_dataset(cfg)
@@ -363,7 +385,7 @@ def cmd_train(args) -> int:
         (x_train, y_train), val = train_val_split(x_train, y_train, float(cfg["validation"]), seed=cfg["seed"])
     model = build_model(cfg, ds.input_shape, ds.num_classes)
     trainer = Trainer(model, optimizer=cfg["optimizer"], lr=cfg["lr"], l2=cfg["l2"], compiled=not cfg["eager"],
-                      clip_grad_norm=cfg["clip_grad_norm"])
+                      clip_grad_norm=cfg["clip_grad_norm"], distributed=cfg["distributed"])
     callbacks = [NaNGuard()] if cfg["nan_guard"] else []
     ckpt = None
     if ckdir:
@@ -373,7 +395,7 @@ def cmd_train(args) -> int:
     resume = None
     if cfg["resume"]:
         resume = _resume_state(trainer, os.path.join(ckdir, "last.safetensors"))
-    if cfg["logdir"]:
+    if cfg["logdir"] and main_rank:
         from .train.tensorboard import TensorBoard
 
         hp = {k: cfg[k] for k in ("model", "activation", "init", "dropout", "batch_norm", "optimizer", "batch_size",
@@ -385,16 +407,20 @@ def cmd_train(args) -> int:
                                          test_data=(ds.x_test, ds.y_test)))
         except ImportError as e:
             raise CLIError(f"--logdir: {e}", code=1) from None
-    print(f"neuralab {nl.__version__}: {ds!r}; model {cfg['model']} "
-          f"({model.num_parameters()} parameters); {cfg['optimizer']}; {'eager' if cfg['eager'] else 'compiled'}")
+    ranks = f"; {trainer._dist.size} ranks" if trainer._dist is not None else ""
+    say(f"neuralab {nl.__version__}: {ds!r}; model {cfg['model']} "
+        f"({model.num_parameters()} parameters); {cfg['optimizer']}; {'eager' if cfg['eager'] else 'compiled'}{ranks}")
     interrupted = []
 
     def on_sigint(signum, frame):
         if interrupted:  # a second Ctrl-C: stop now
             raise KeyboardInterrupt
         interrupted.append(True)
-        trainer.stop_training = True
-        print("neuralab: interrupt: stopping after this step (Ctrl-C again to quit at once)", file=sys.stderr,
+        if trainer._dist is not None:  # every rank stops after the same step
+            trainer._dist.request_stop()
+        else:
+            trainer.stop_training = True
+        say("neuralab: interrupt: stopping after this step (Ctrl-C again to quit at once)", file=sys.stderr,
               flush=True)
 
     try:
@@ -418,17 +444,19 @@ def cmd_train(args) -> int:
     if interrupted:
         where = f"interrupted at epoch {trainer.epoch + (1 if trainer.batch_in_epoch else 0)} step " \
                 f"{trainer.global_step}"
-        if ckpt is not None and ckpt.save(trainer):
+        if not main_rank:
+            pass
+        elif ckpt is not None and ckpt.save(trainer):
             print(f"{where}; resume with: {_resume_command(args.argv)}", file=sys.stderr)
         else:
             print(f"{where}; nothing was saved (train with --checkpoint-dir DIR to be able to resume)",
                   file=sys.stderr)
         return EXIT_INTERRUPTED
     result = trainer.evaluate(ds.x_test, ds.y_test)
-    if ckdir:
+    if ckdir and main_rank:
         save_model(ckdir, model, cfg, result)
-    print(f"Training finished in {elapsed:.1f}s")
-    print(f"Test accuracy: {result['accuracy']:.4f}")
+    say(f"Training finished in {elapsed:.1f}s")
+    say(f"Test accuracy: {result['accuracy']:.4f}")
     return 0
 
 
@@ -578,6 +606,32 @@ def cmd_info(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    """``neuralab export``: write the model of a checkpoint folder as ONNX (checked, and run in onnxruntime
+    against neuralab's own outputs when onnxruntime is installed)."""
+    from .export import IR_VERSION, OPSET, onnx as export_onnx, run_onnx
+
+    model, cfg, ds = load_model(args.checkpoint_dir)
+    out = args.output or os.path.join(args.checkpoint_dir, "model.onnx")
+    proto = export_onnx(model, out, input_shape=tuple(ds.input_shape))
+    print(f"Wrote {out}: ONNX opset {OPSET}, IR version {IR_VERSION}, input 'input' of shape "
+          f"(batch, {', '.join(map(str, ds.input_shape))}), {len(proto.graph.node)} nodes")
+    try:
+        import onnxruntime  # noqa: F401
+    except ImportError:
+        print("(onnxruntime is not installed: `pip install onnxruntime` to run the file)")
+        return 0
+    import neuralab as nl
+
+    x = np.asarray(ds.x_test[:100], dtype=np.float32)
+    with nl.no_grad():
+        want = model(nl.tensor(x)).numpy()
+    got = run_onnx(out, x)[0]
+    print(f"onnxruntime on {len(x)} test examples: max |difference| from neuralab {np.abs(got - want).max():.2e}, "
+          f"same predictions: {int((got.argmax(1) == want.argmax(1)).sum())}/{len(x)}")
+    return 0
+
+
 def cmd_tf1(args) -> int:
     from .compat.v1.runner import main as tf1_main
 
@@ -587,12 +641,15 @@ def cmd_tf1(args) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    """The ``neuralab`` argument parser (subcommands train, evaluate, predict, info, tf1)."""
+    """The ``neuralab`` argument parser (subcommands train, tune, evaluate, predict, info, export, tf1)."""
     p = _Parser(prog="neuralab", description="neuralab: train, evaluate and inspect networks")
     p.add_argument("--debug", action="store_true", default=False,
                    help="show Python tracebacks instead of one-line errors (default: off)")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     _train_parser(sub)
+    from .tune.cli import add_tune_parser
+
+    add_tune_parser(sub)
     e = sub.add_parser("evaluate", help="evaluate a model saved by train --checkpoint-dir")
     e.add_argument("--checkpoint-dir", dest="checkpoint_dir", required=True,
                    help="the folder `neuralab train --checkpoint-dir` wrote")
@@ -609,6 +666,13 @@ def make_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("info", help="version, backends, BLAS threads, data found")
     _debug_flag(i)
     i.set_defaults(func=cmd_info)
+    x = sub.add_parser("export", help="write a model saved by train --checkpoint-dir as ONNX")
+    x.add_argument("--checkpoint-dir", dest="checkpoint_dir", required=True,
+                   help="the folder `neuralab train --checkpoint-dir` wrote")
+    x.add_argument("--format", choices=("onnx",), default="onnx", help="file format (default: onnx)")
+    x.add_argument("-o", "--output", help="the file to write (default: DIR/model.onnx)")
+    _debug_flag(x)
+    x.set_defaults(func=cmd_export)
     t = sub.add_parser("tf1", help="run an unmodified TensorFlow 1.x script on neuralab.compat.v1")
     t.add_argument("script", help="the TF 1.x script")
     t.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
@@ -664,5 +728,7 @@ def main(argv=None) -> int:
         warnings.showwarning = previous
 
 
-if __name__ == "__main__":
-    raise SystemExit(main())
+if __name__ == "__main__":  # run the imported module's main: one CLIError class, whoever raises it
+    from neuralab.cli import main as _main
+
+    raise SystemExit(_main())

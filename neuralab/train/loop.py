@@ -253,10 +253,13 @@ class Trainer:
     update (it sets the optimizer's ``max_grad_norm``: one definition).
     ``metrics``: names from ``METRICS`` or functions ``fn(y_true, y_pred) ->
     float``; by default accuracy for the classification losses.
+    ``distributed=True`` (under ``mpiexec``) trains data-parallel: each rank
+    takes its share of every global batch and the gradients are averaged
+    before each update (:mod:`neuralab.distributed`; a dict passes options).
     """
 
     def __init__(self, model, optimizer="adam", loss="softmax_cross_entropy", lr=None, l2: float = 0.0,
-                 compiled: bool = True, schedule=None, clip_grad_norm=None, metrics=None):
+                 compiled: bool = True, schedule=None, clip_grad_norm=None, metrics=None, distributed=False):
         from ..optim.optimizer import check_range
 
         self.model = model
@@ -276,6 +279,11 @@ class Trainer:
         self.schedule = schedule
         self.metrics = metrics
         _metric_fns(metrics, loss)  # unknown names fail here, not after an epoch
+        self._dist = None
+        if distributed:
+            from ..distributed import attach
+
+            self._dist = attach(self, distributed)
         # tensors in, tensors out, no static arguments: each compiled call takes the generated fast path
         wrap = _compile if compiled else (lambda f: f)
         self._train, self._train_out = wrap(self._train_step), wrap(self._train_step_out)
@@ -306,6 +314,8 @@ class Trainer:
         from .._core.autograd import gradients
 
         grads = gradients(loss, self.params)
+        if self._dist is not None:  # data-parallel: average over the ranks between backward and update
+            grads, loss, correct = self._dist.allreduce(grads, loss, correct)
         self.optimizer.apply_gradients(grads)
         return _pack(loss, correct, out if want_out else None)
 
@@ -359,6 +369,8 @@ class Trainer:
     def _step(self, x, y, w, want_out):
         if not self.model.training:
             self.model.train()
+        if self._dist is not None:  # data-parallel: this rank's rows of the global batch
+            x, y, w = self._dist.shard(x, y, w)
         xb, yb = self._prep(x, y)
         if w is not None:
             w = np.asarray(w, dtype=self._dtype)
@@ -367,8 +379,10 @@ class Trainer:
         fn = self._train_out if want_out else self._train
         r = fn(xb, yb) if w is None else fn(xb, yb, w)
         loss, correct, out = self._unpack(r, want_out)
-        return float(loss.numpy()), (None if correct is None else int(correct.numpy())), \
-            (None if out is None else out.numpy())
+        out = None if out is None else out.numpy()
+        if out is not None and self._dist is not None:
+            out = self._dist.gather(out)
+        return float(loss.numpy()), (None if correct is None else int(correct.numpy())), out
 
     # -- fit / evaluate / predict ---------------------------------------------------------------
     def fit(self, x, y=None, epochs: int = 1, batch_size: int = 32, validation_data=None, callbacks=(),
@@ -458,6 +472,8 @@ class Trainer:
                 cbs.append(cb.ProgressBar())
             cbs.append(cb.EpochLogger())
         cbs += list(callbacks)
+        if self._dist is not None:  # same start on every rank; files and printing on rank 0 only
+            cbs = self._dist.callbacks(cbs, src, end)
         self.stop_training = False
         for c in cbs:
             c.on_train_begin(self)

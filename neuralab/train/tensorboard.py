@@ -23,12 +23,13 @@ from .callbacks import Callback
 
 
 def _writer(logdir):
+    """A tensorboardX SummaryWriter for ``logdir`` (None: only check that tensorboardX is there)."""
     try:
         from tensorboardX import SummaryWriter
     except ImportError as e:
         raise ImportError("TensorBoard logging needs tensorboardX: `pip install tensorboardX` "
                           "(from a checkout: `pip install \".[tensorboard]\"`)") from e
-    return SummaryWriter(logdir)
+    return None if logdir is None else SummaryWriter(logdir)
 
 
 def trace_model_ops(model, example_input):
@@ -66,13 +67,21 @@ class TensorBoard(Callback):
     def __init__(self, logdir, histogram_every: int = 1, example_input=None, hparams: dict | None = None,
                  max_images: int = 3, log_every_n_steps: int = 10, test_data=None):
         self.logdir = str(logdir)
-        self.writer = _writer(self.logdir)
+        _writer(None)  # tensorboardX missing: fail here, naming the extra
+        self._writer = None  # opened on first use (a data-parallel rank > 0 never writes a file)
         self.histogram_every = histogram_every
         self.log_every_n_steps = int(log_every_n_steps or 0)
         self.example_input = None if example_input is None else np.asarray(example_input)
         self.hparams = hparams
         self.max_images = max_images
         self.test_data = test_data
+
+    @property
+    def writer(self):
+        """The event-file writer (the file is created on first use)."""
+        if self._writer is None:
+            self._writer = _writer(self.logdir)
+        return self._writer
 
     def on_train_begin(self, trainer):
         if self.example_input is not None:
