@@ -306,7 +306,8 @@ class Module:
         return OrderedDict((k, np.array(t.numpy(), copy=True))
                            for k, t in self._named_state(("param", "buffer"), dedupe=False))
 
-    def load_state_dict(self, state_dict, strict: bool = True) -> LoadResult:
+    def load_state_dict(self, state_dict, strict: bool = True, layout: str = "neuralab",
+                        input_shape=None) -> LoadResult:
         """Copy values from ``state_dict`` (``{dotted name: array or Tensor}``) into this module.
 
         Values are written in place (cast to each tensor's dtype), so compiled
@@ -315,7 +316,17 @@ class Module:
         key must match; otherwise the unmatched keys are returned. A shape
         mismatch always raises :class:`StateDictError`, and nothing is written
         unless everything fits.
+
+        ``layout="torch"`` reads the state dict of the PyTorch twin of this
+        model (``(out, in)`` linear weights, OIHW conv kernels, BatchNorm's
+        ``weight``/``bias``; torch tensors are accepted) through
+        :func:`neuralab.export.from_torch`; ``input_shape`` (without the batch
+        axis) is needed when a Dense layer reads a flattened feature map.
         """
+        if layout != "neuralab":
+            from ..export.torch_layout import convert
+
+            state_dict = convert(self, state_dict, layout, input_shape, direction="in")
         state = {str(k): v for k, v in state_dict.items()}
         for name, m in self.named_modules():
             pre = f"{name}." if name else ""
@@ -349,6 +360,18 @@ class Module:
             else:
                 t.data = np.array(arr, dtype=t.dtype)
         return LoadResult(missing, unexpected)
+
+    def export_state_dict(self, layout: str = "neuralab", input_shape=None) -> OrderedDict:
+        """The state dict in ``layout``: ``"neuralab"`` (:meth:`state_dict`) or ``"torch"``, the names and
+        layouts of this model's PyTorch twin (see :func:`neuralab.export.to_torch`), as NumPy arrays.
+
+        >>> from neuralab.nn import Dense
+        >>> {k: v.shape for k, v in Sequential(Dense(3, 2)).export_state_dict(layout="torch").items()}
+        {'0.weight': (2, 3), '0.bias': (2,)}
+        """
+        from ..export.torch_layout import convert
+
+        return convert(self, None, layout, input_shape, direction="out")
 
     # -- modes and utilities --------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
