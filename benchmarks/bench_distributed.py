@@ -240,6 +240,15 @@ def driver(rounds, out):
         ar_s = f"{np.median(ar):.2f} ({np.median(ar) / med[c]:.0%})" if ar else "-"
         bare_s = f"{np.median(bare):.2f}" if bare else "-"
         lines.append(f"| {c} | {med[c]:.2f} | {med['n1'] / med[c]:.2f}x | {ar_s} | {bare_s} |")
+    lines += ["", f"Design: allreduce as an op inside the compiled step (n2) {med['n2']:.2f} s, compiled step "
+              "returning the gradients with the allreduce and an eager update after it (n2-eager-update) "
+              f"{med['n2-eager-update']:.2f} s; 1 MiB buckets {med['n2-1MiB']:.2f} s.", "",
+              "What 2 cores can show: n1 already runs BLAS on both cores, while each rank of n2 has one core, so the "
+              "compute of a step cannot get faster; the allreduce (a copy through shared memory, plus the time a rank "
+              "waits for the slower one, which any other process on the machine makes worse) comes on top. These runs "
+              "show that -n 2 trains like -n 1 (tests), what the allreduce costs and its share of the step, not a "
+              "speed-up; the calculation below takes the measured one-core compute and the message size to many "
+              "machines."]
     nbytes = next(x["bytes"] for x in results["n2"])
     lines += ["", "Per-step compute on one thread at each per-rank batch (ms): " + ", ".join(
         f"b={k}: {1e3 * v:.2f}" for k, v in compute.items()), "",
