@@ -20,7 +20,8 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [_HERE, os.path.dirname(_HERE)]  # the workloads module, and the neuralab of this checkout
 import workloads as W  # noqa: E402
 
 SETTINGS = {  # name: (implementation, kernels, threads)

@@ -26,7 +26,8 @@ import subprocess
 import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [_HERE, os.path.dirname(_HERE)]  # the workloads module, and the neuralab of this checkout
 import workloads as W  # noqa: E402
 from bench_mnist import cpu_model  # noqa: E402
 
@@ -63,37 +64,58 @@ def worker(args):
 
 
 def have(module):
-    try:
-        __import__(module)
-        return True
-    except ImportError:
-        return False
+    """Whether ``module`` is installed (found, not imported: the parent process stays small, and a child's
+    ru_maxrss starts from its parent's)."""
+    import importlib.util
+
+    return importlib.util.find_spec(module) is not None
 
 
-def machine_header(threads):
-    import numpy as np
+_PROBE = """
+import json, os, numpy, neuralab
+out = {"neuralab": f"{neuralab.__version__} ({os.path.dirname(neuralab.__file__)})", "numpy": numpy.__version__}
+try:
+    from neuralab.backend import kernels
+    out["kernels"] = kernels.active()
+except Exception:  # older checkouts have no kernels module
+    out["kernels"] = "numpy"
+try:
+    import threadpoolctl
+    out["blas"] = "; ".join(f"{d['internal_api']} {d['version']} kernel {d.get('architecture')}, "
+                            f"{d['num_threads']} threads" for d in threadpoolctl.threadpool_info()
+                            if d["user_api"] == "blas")
+except ImportError:
+    out["blas"] = "? (threadpoolctl not installed)"
+print(json.dumps(out))
+"""
 
-    import neuralab as nl
 
-    vers = [f"neuralab {nl.__version__}", f"numpy {np.__version__}", f"python {platform.python_version()}"]
+def machine_header(threads, env=None):
+    """Lines describing the machine and the libraries as a worker with ``env`` sees them (probed in a child)."""
+    from importlib import metadata
+
+    env = dict(os.environ if env is None else env)
+    env["PYTHONPATH"] = os.pathsep.join([os.path.dirname(_HERE), env.get("PYTHONPATH", "")])
+    out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env)
+    info = json.loads(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 else {}
+    vers = [f"neuralab {info.get('neuralab', '?')}", f"numpy {info.get('numpy', '?')}",
+            f"python {platform.python_version()}"]
     for m in ("torch", "jax", "numba", "threadpoolctl"):
         try:
-            vers.append(f"{m} {__import__(m).__version__}")
-        except ImportError:
+            vers.append(f"{m} {metadata.version(m)}")
+        except metadata.PackageNotFoundError:
             vers.append(f"{m} -")
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                                cwd=os.path.dirname(__file__)).stdout.strip()
+                                cwd=_HERE).stdout.strip() or "?"
     except OSError:
         commit = "?"
-    try:
-        from neuralab.backend import kernels
-
-        kern = kernels.active()
-    except Exception:  # noqa: BLE001 - older checkouts have no kernels module
-        kern = "numpy"
+    blas = info.get("blas", "?")
+    blas += ("; OPENBLAS_CORETYPE=" + env["OPENBLAS_CORETYPE"]) if "OPENBLAS_CORETYPE" in env else \
+        "; OPENBLAS_CORETYPE unset (the kernel OpenBLAS picks for this CPU)"
     return [f"cpu: {cpu_model()} ({os.cpu_count()} logical cores), {platform.machine()}",
-            ", ".join(vers), f"commit {commit}; neuralab fast kernels: {kern}",
+            ", ".join(vers), f"commit {commit}; neuralab fast kernels: {info.get('kernels', '?')}",
+            f"NumPy's BLAS: {blas}",
             f"threads: OMP/OPENBLAS/MKL_NUM_THREADS={threads}, torch.set_num_threads({threads}); JAX: XLA default"]
 
 
@@ -105,6 +127,9 @@ def main():
     p.add_argument("--reps", type=int, default=5)
     p.add_argument("--steps", type=int, default=None, help="steps per repeat (default: per workload)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--native-blas", action="store_true",
+                   help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the workers (OpenBLAS then picks the "
+                        "kernel for this CPU; see the header)")
     p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "compare.txt"))
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--workload", help=argparse.SUPPRESS)
@@ -118,6 +143,9 @@ def main():
     impls = [i for i in impls if i not in skipped]
     env = dict(os.environ, OMP_NUM_THREADS=str(args.threads), OPENBLAS_NUM_THREADS=str(args.threads),
                MKL_NUM_THREADS=str(args.threads), PYTHONHASHSEED="0")
+    if args.native_blas:
+        for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+            env.pop(k, None)
     load0 = os.getloadavg()
     start = time.strftime("%Y-%m-%d %H:%M:%S")
     res: dict = {}
@@ -139,7 +167,7 @@ def main():
                 print(f"round {r + 1} {wl:<8} {impl:<9} {rec['ms']:9.3f} ms/step  {rec['faults']:8.0f} faults/step",
                       file=sys.stderr)
     load1 = os.getloadavg()
-    lines = [f"neuralab compare (issue 11) -- {start}", *machine_header(args.threads),
+    lines = [f"neuralab compare (issue 11) -- {start}", *machine_header(args.threads, env),
              f"load average (1, 5, 15 min) at start: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}; "
              f"at the end: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}",
              f"{args.rounds} interleaved rounds, each a fresh process per cell timing {args.reps} repeats; "
