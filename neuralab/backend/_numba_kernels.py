@@ -49,20 +49,18 @@ def bias_relu_max_pool_forward(y, b, kh, kw, sh, sw, pt, pl, p, idx):
                     if ww < 0 or ww >= w:
                         continue
                     t = i * kw + j
-                    for ch in range(c):
-                        z = y[ni, hh, ww, ch] + b[ch]
-                        if z > best[ch]:
-                            best[ch] = z
-                            arg[ch] = t
-                        elif z != z:
-                            best[ch] = z
+                    row = y[ni, hh, ww]
+                    for ch in range(c):  # selects, no branches: the loop vectorizes
+                        z = row[ch] + b[ch]
+                        m = best[ch]
+                        gt = z > m
+                        arg[ch] = t if gt else arg[ch]
+                        best[ch] = z if (gt or z != z) else m
+            prow, irow = p[ni, po, qo], idx[ni, po, qo]
             for ch in range(c):
                 v = best[ch]
-                if v <= 0:
-                    p[ni, po, qo, ch] = 0
-                else:
-                    p[ni, po, qo, ch] = v
-                idx[ni, po, qo, ch] = arg[ch]
+                prow[ch] = 0 if v <= 0 else v
+                irow[ch] = arg[ch]
 
 
 @njit(inline="always")

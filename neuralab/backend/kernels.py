@@ -212,7 +212,7 @@ def bias_act(y, b, activation=None, out=None):
     if nb is None or not out.flags.c_contiguous or out.dtype != dt:  # (a bias alone is one NumPy pass anyway)
         np.add(y, b, out=out)
         if activation == "relu":
-            np.copyto(out, 0, where=np.less_equal(out, 0))
+            _np_impl._relu_plus_zero(np, out)
         return out
     if out.size:
         c = b.shape[0]

@@ -501,6 +501,14 @@ def _covers(tap, out_hw):
     return (so_h.start, so_h.stop, so_w.start, so_w.stop) == (0, out_hw[0], 0, out_hw[1])
 
 
+def _relu_plus_zero(xp, a):
+    """ReLU in place, branch-free: every ``v <= 0`` becomes +0.0 (``maximum`` may leave -0.0; adding +0.0
+    clears its sign), NaN stays NaN. The Numba kernels compute the same: ``0 if v <= 0 else v``."""
+    xp.maximum(a, 0, out=a)
+    a += 0.0
+    return a
+
+
 def bias_relu_max_pool_forward(xp, y, b, ksize, stride, pads, out_hw):
     """``(p, idx)``: ``p = max(0, max over each window of (y + b))`` and ``idx``, the row-major tap
     ``i * KW + j`` of each window's first maximum of ``y + b`` (padded cells never win).
@@ -510,30 +518,36 @@ def bias_relu_max_pool_forward(xp, y, b, ksize, stride, pads, out_hw):
     ``idx`` lets the backward scatter without comparing again. ReLU here maps every
     ``v <= 0`` to +0.0 (``maximum(0, -0.0)`` may give either zero, depending on NumPy's
     SIMD loop) and keeps NaN.
+
+    Branch-free passes only (a masked ``copyto`` with a random mask is ~20x slower here): ``y + b``
+    in one pass, then per tap the running maximum and ``idx = max(idx, t * (z_t > running max))``
+    (taps come in increasing ``t``, so the last strict increase is the first maximum).
     """
     n, h, w, c = y.shape
     dt = xp.result_type(y.dtype, b.dtype)
     shape = (n, out_hw[0], out_hw[1], c)
     taps = _taps((h, w), out_hw, ksize, stride, pads)
+    z = xp.add(y, b, out=scratch(xp, "pool.zfull", y.shape, dt))
     zmax = xp.empty(shape, dtype=dt)
-    idx = xp.zeros(shape, dtype=tap_index_dtype(ksize))
+    idt = tap_index_dtype(ksize)
+    idx = xp.zeros(shape, dtype=idt)
     if taps and _covers(taps[0], out_hw):
         i, j, _, _, si_h, si_w = taps[0]
-        xp.add(y[:, si_h, si_w], b, out=zmax)
+        zmax[...] = z[:, si_h, si_w]
         idx[...] = i * ksize[1] + j
         taps = taps[1:]
     else:
         zmax[...] = -np.inf
-    z = scratch(xp, "pool.z", shape, dt)
     hit = scratch(xp, "pool.hit", shape, bool)
+    tv = scratch(xp, "pool.tap", shape, idt)
     for i, j, so_h, so_w, si_h, si_w in taps:
-        zt, mv, hv = z[:, so_h, so_w], zmax[:, so_h, so_w], hit[:, so_h, so_w]
-        xp.add(y[:, si_h, si_w], b, out=zt)
+        zt, mv, hv, iv, tt = z[:, si_h, si_w], zmax[:, so_h, so_w], hit[:, so_h, so_w], idx[:, so_h, so_w], \
+            tv[:, so_h, so_w]
         xp.greater(zt, mv, out=hv)  # strictly greater: the first maximum keeps its tap
         xp.maximum(mv, zt, out=mv)  # (NaN propagates as in max_pool)
-        xp.copyto(idx[:, so_h, so_w], i * ksize[1] + j, where=hv)
-    xp.copyto(zmax, 0, where=xp.less_equal(zmax, 0, out=hit))  # ReLU: +0.0 for every v <= 0, NaN stays NaN
-    return zmax, idx
+        xp.multiply(hv, i * ksize[1] + j, out=tt, dtype=idt)
+        xp.maximum(iv, tt, out=iv)
+    return _relu_plus_zero(xp, zmax), idx
 
 
 def bias_relu_max_pool_backward(xp, gp, p, idx, y_shape, ksize, stride, pads):
