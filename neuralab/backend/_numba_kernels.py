@@ -95,62 +95,68 @@ def bias_relu_max_pool_backward_disjoint(gp, p, idx, kh, kw, sh, sw, pt, pl, fin
 
 @njit(**_OPTS)
 def bias_relu_max_pool_backward_overlap(gp, p, idx, kh, kw, sh, sw, pt, pl, finite, one, zero, gy):
+    # Each window adds its routed gradient to its winner only (the other cells would get +-0, which
+    # changes no sum that starts from +0.0). Windows run in reverse row-major order: then the values
+    # reaching any one cell come in increasing tap order, the order of NumPy's tap-by-tap additions.
     n, oh, ow, c = gp.shape
     h, w = gy.shape[1], gy.shape[2]
     for ni in prange(n):
-        for i in range(kh):
-            for j in range(kw):
-                t = i * kw + j
-                for po in range(oh):
-                    hh = po * sh + i - pt
-                    if hh < 0 or hh >= h:
+        for po in range(oh - 1, -1, -1):
+            for qo in range(ow - 1, -1, -1):
+                for ch in range(c):
+                    t = idx[ni, po, qo, ch]
+                    hh = po * sh + t // kw - pt
+                    ww = qo * sw + t % kw - pl
+                    if hh < 0 or hh >= h or ww < 0 or ww >= w:  # a window of -inf only: tap 0 may be padding
                         continue
-                    for qo in range(ow):
-                        ww = qo * sw + j - pl
-                        if ww < 0 or ww >= w:
-                            continue
-                        for ch in range(c):
-                            gy[ni, hh, ww, ch] += _routed(gp[ni, po, qo, ch], p[ni, po, qo, ch] > 0,
-                                                          idx[ni, po, qo, ch] == t, finite, one, zero)
+                    gy[ni, hh, ww, ch] += _routed(gp[ni, po, qo, ch], p[ni, po, qo, ch] > 0, True, finite,
+                                                  one, zero)
+
+
+@njit(inline="always")
+def _first_max(x, y, ni, po, qo, ch, kh, kw, sh, sw, pt, pl, h, w):
+    """Row-major tap of the first input cell of window (po, qo) equal to the pooled value; -1 if none."""
+    v = y[ni, po, qo, ch]
+    for i in range(kh):
+        hh = po * sh + i - pt
+        if hh < 0 or hh >= h:
+            continue
+        for j in range(kw):
+            ww = qo * sw + j - pl
+            if 0 <= ww < w and x[ni, hh, ww, ch] == v:
+                return i * kw + j
+    return -1
 
 
 @njit(**_OPTS)
 def max_pool_backward(x, y, g, kh, kw, sh, sw, pt, pl, finite, disjoint, one, zero, gx):
     n, oh, ow, c = y.shape
     h, w = x.shape[1], x.shape[2]
-    for ni in prange(n):
-        first = np.full((oh, ow, c), -1, np.int64)
-        for i in range(kh):
-            for j in range(kw):
-                t = i * kw + j
-                for po in range(oh):
-                    hh = po * sh + i - pt
-                    if hh < 0 or hh >= h:
-                        continue
-                    for qo in range(ow):
-                        ww = qo * sw + j - pl
-                        if ww < 0 or ww >= w:
+    if disjoint:  # every input cell in at most one window: store g * (winner) in each, as NumPy does
+        for r in prange(n * oh):
+            ni = r // oh
+            po = r - ni * oh
+            for qo in range(ow):
+                for ch in range(c):
+                    first = _first_max(x, y, ni, po, qo, ch, kh, kw, sh, sw, pt, pl, h, w)
+                    gv = g[ni, po, qo, ch]
+                    for i in range(kh):
+                        hh = po * sh + i - pt
+                        if hh < 0 or hh >= h:
                             continue
-                        for ch in range(c):
-                            if first[po, qo, ch] < 0 and x[ni, hh, ww, ch] == y[ni, po, qo, ch]:
-                                first[po, qo, ch] = t
-        for i in range(kh):
-            for j in range(kw):
-                t = i * kw + j
-                for po in range(oh):
-                    hh = po * sh + i - pt
-                    if hh < 0 or hh >= h:
-                        continue
-                    for qo in range(ow):
-                        ww = qo * sw + j - pl
-                        if ww < 0 or ww >= w:
-                            continue
-                        for ch in range(c):
-                            v = _routed(g[ni, po, qo, ch], True, first[po, qo, ch] == t, finite, one, zero)
-                            if disjoint:
-                                gx[ni, hh, ww, ch] = v
-                            else:
-                                gx[ni, hh, ww, ch] += v
+                        for j in range(kw):
+                            ww = qo * sw + j - pl
+                            if 0 <= ww < w:
+                                gx[ni, hh, ww, ch] = _routed(gv, True, i * kw + j == first, finite, one, zero)
+        return
+    for ni in prange(n):  # overlapping windows: add to the winner, windows in reverse order (see above)
+        for po in range(oh - 1, -1, -1):
+            for qo in range(ow - 1, -1, -1):
+                for ch in range(c):
+                    first = _first_max(x, y, ni, po, qo, ch, kh, kw, sh, sw, pt, pl, h, w)
+                    if first >= 0:
+                        gx[ni, po * sh + first // kw - pt, qo * sw + first % kw - pl, ch] += \
+                            _routed(g[ni, po, qo, ch], True, True, finite, one, zero)
 
 
 @njit(**_OPTS)

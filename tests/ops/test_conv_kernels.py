@@ -151,6 +151,24 @@ def test_numba_pool_kernels_are_bit_identical_to_numpy(mode, xs, k, s, p, dtype,
 
 
 @numba_only
+@pytest.mark.parametrize("s", [(1, 1), (2, 2)])
+@pytest.mark.parametrize("xs, k, p", [((1, 5, 5, 2), (3, 3), "SAME")])
+def test_windows_of_minus_infinity_at_a_padded_border(mode, xs, k, s, p):
+    """Every value -inf: each window's tap index stays 0, a padded cell for the border windows."""
+    y = np.full(xs, -np.inf, np.float32)
+    b = np.zeros(xs[3], np.float32)
+    out_hw, pads = _pool_geometry(xs, k, s, p)
+    (pg, ig), (pw, iw) = _both(mode, lambda: K.bias_relu_max_pool(np, y, b, k, s, pads, out_hw))
+    _same_bits(pg, pw)
+    _same_bits(ig, iw)
+    assert not pg.any()
+    gp = np.ones(pg.shape, np.float32)
+    got, want = _both(mode, lambda: K.bias_relu_max_pool_grad(np, gp, pw, iw, xs, k, s, pads))
+    _same_bits(got, want)
+    assert not got.any()
+
+
+@numba_only
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_numba_col2im_and_bias_act_are_bit_identical_to_numpy(mode, dtype):
     rng = np.random.default_rng(4)
