@@ -38,6 +38,10 @@ WARMUP = {"xor": 50, "sum": 2}
 
 def worker(args):
     wl, impl = args.workload, args.impl
+    if args.retain_memory and impl in ("compiled", "trainer"):
+        from neuralab.backend import memory
+
+        memory.retain_freed_memory()
     if impl in ("compiled", "trainer"):
         step = W.build_neuralab(wl, impl)[0]
     elif impl == "torch":
@@ -130,6 +134,8 @@ def main():
     p.add_argument("--native-blas", action="store_true",
                    help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the workers (OpenBLAS then picks the "
                         "kernel for this CPU; see the header)")
+    p.add_argument("--retain-memory", action="store_true",
+                   help="neuralab workers call neuralab.backend.memory.retain_freed_memory() first")
     p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "compare.txt"))
     p.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     p.add_argument("--workload", help=argparse.SUPPRESS)
@@ -156,6 +162,8 @@ def main():
                     continue
                 cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--workload", wl, "--impl", impl,
                        "--threads", str(args.threads), "--reps", str(args.reps)]
+                if args.retain_memory:
+                    cmd.append("--retain-memory")
                 if args.steps is not None:
                     cmd += ["--steps", str(args.steps)]
                 out = subprocess.run(cmd, capture_output=True, text=True, env=env)
@@ -170,7 +178,8 @@ def main():
     lines = [f"neuralab compare (issue 11) -- {start}", *machine_header(args.threads, env),
              f"load average (1, 5, 15 min) at start: {load0[0]:.2f} {load0[1]:.2f} {load0[2]:.2f}; "
              f"at the end: {load1[0]:.2f} {load1[1]:.2f} {load1[2]:.2f}",
-             f"{args.rounds} interleaved rounds, each a fresh process per cell timing {args.reps} repeats; "
+             ("neuralab workers: retain_freed_memory() on; " if args.retain_memory else "")
+             + f"{args.rounds} interleaved rounds, each a fresh process per cell timing {args.reps} repeats; "
              "cells: median over rounds of the per-process median ms per step" + (
                  f"; not installed: {', '.join(skipped)}" if skipped else ""), ""]
     head = f"{'workload':<9}" + "".join(f"{i:>11}" for i in impls)
