@@ -35,10 +35,11 @@ __version__ = "0.1.0"
 stop_gradient = stop_gradient  # noqa: F405,PLW0127  (re-exported explicitly for readers)
 
 
-_SUBMODULES = ("nn", "init", "optim", "losses", "functional", "data", "train", "io", "compat", "cli")
+_SUBMODULES = ("nn", "init", "optim", "losses", "functional", "data", "train", "io", "compat", "cli", "export")
 _LAZY = {"save": ("io", "save"), "load": ("io", "load"), "fit": ("train", "fit"), "Trainer": ("train", "Trainer"),
          "DataLoader": ("data", "DataLoader"), "set_num_threads": ("backend.threads", "set_num_threads"),
-         "get_num_threads": ("backend.threads", "get_num_threads")}
+         "get_num_threads": ("backend.threads", "get_num_threads"), "device": ("backend", "device"),
+         "to_device": ("backend", "to_device"), "DeviceError": ("backend", "DeviceError")}
 
 
 def __getattr__(name):

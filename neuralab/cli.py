@@ -29,7 +29,8 @@ MODELS = ("softmax", "mlp", "deep-mlp", "cnn")
 DEFAULT_LAYERS = {"softmax": [], "mlp": [256, 256], "deep-mlp": [512, 512, 512, 512]}
 TRAIN_KEYS = ("dataset", "data_root", "model", "layers", "activation", "init", "dropout", "batch_norm", "optimizer",
               "lr", "epochs", "batch_size", "seed", "logdir", "checkpoint_dir", "l2", "eager", "validation",
-              "download", "resume", "checkpoint_every", "keep", "clip_grad_norm", "nan_guard", "distributed")
+              "download", "resume", "checkpoint_every", "keep", "clip_grad_norm", "nan_guard", "distributed",
+              "device")
 #: exit status of a run stopped by Ctrl-C (128 + SIGINT, as shells report it)
 EXIT_INTERRUPTED = 130
 
@@ -194,7 +195,7 @@ TRAIN_DEFAULTS = dict(dataset="digits", data_root=None, model="mlp", layers=None
                       dropout=0.0, batch_norm=False, optimizer="adam", lr=None, l2=0.0, epochs=10, batch_size=32,
                       seed=0, logdir=None, checkpoint_dir=None, checkpoint_every=1, resume=False, eager=False,
                       download=True, validation=0.0, keep=2, clip_grad_norm=None, nan_guard=True,
-                      distributed=False)
+                      distributed=False, device="cpu")
 
 
 def _debug_flag(p):
@@ -266,6 +267,8 @@ def add_train_arguments(p) -> None:
                    help="data-parallel over MPI: start with `mpiexec -n N neuralab train --distributed ...`; "
                    "--batch-size is the global batch, each rank takes its share; rank 0 prints and writes "
                    "files (needs mpi4py: pip install \"neuralab[mpi]\"; default: off)")
+    p.add_argument("--device", help=h("where the model and its training step run: cpu, or gpu (gpu:N) with CuPy "
+                                      "(pip install \"neuralab[gpu]\")", "device"))
     _debug_flag(p)
 
 
@@ -350,8 +353,27 @@ def _resume_command(argv) -> str:
     return "neuralab " + " ".join(shlex.quote(a) for a in args)
 
 
+def _on_device(name):
+    """``neuralab.device(name)`` for the command, a missing GPU or CuPy as a one-line error (exit 1)."""
+    from . import backend
+
+    try:
+        if backend.as_device(name or "cpu").kind == "gpu":
+            backend.require_gpu("--device")
+    except ValueError as e:
+        raise CLIError(f"--device: {e}") from None
+    except backend.DeviceError as e:
+        raise CLIError(f"--device {name}: {e}", code=1) from None
+    return backend.device(name or "cpu")
+
+
 def cmd_train(args) -> int:
     cfg = resolve_train_config(args)
+    with _on_device(cfg["device"]):  # the model, its weights and the training step live there
+        return _cmd_train(args, cfg)
+
+
+def _cmd_train(args, cfg) -> int:
     if cfg["distributed"]:  # an error on one rank stops them all (no rank left waiting in an allreduce)
         from .distributed.launch import run_guarded
 

@@ -34,6 +34,7 @@ import builtins
 import contextlib
 import itertools
 import threading
+import weakref
 
 import numpy as np
 
@@ -251,6 +252,11 @@ def record(op: Op, ts) -> Tensor | tuple:
     op.inputs = tuple(ts)
     op.generation = max((t._op.generation if t._op is not None else 0) for t in ts) + 1 if ts else 1
     op.id = new_id()
+    if _opmod._xp_state["used"]:  # recorded inside neuralab.device("gpu") (TF's tf.device): plans run it there
+        from ..backend import current_device
+
+        if current_device().kind == "gpu":
+            op._device = "gpu"
     if op.name is None:
         op.name = g.unique_name(op.type)
     if g._control:
@@ -394,18 +400,68 @@ class Plan:
         both = self.reads + self.writes
         self.state = tuple(k for k in both if not isinstance(k, Tensor)) + tuple(k for k in both
                                                                                  if isinstance(k, Tensor))
+        self._fed = fed
+        self._fns = {np: self.fn}  # array module -> the plan's function for it
+        self._home = np  # the device the plan's variables were on when it was built (or its ops were placed on)
+        if _opmod._xp_state["used"]:
+            if any(getattr(o, "_device", None) for o in order):  # recorded under neuralab.device("gpu")
+                from ..backend import require_gpu
 
-    def _build(self, order, fed):
+                self._home = require_gpu("run")
+            self._home = self._device_xp(())
+            self.fn = self._fn_for(self._home)
+
+    # -- devices (looked at only once a GPU backend is on: neuralab.backend) ----------------------
+    def _variables_now(self):
+        """The arrays of the variables this plan reads or writes, as they are now."""
+        out = [k.data for k in self.state if isinstance(k, Tensor) and k.data is not None]
+        return out + [c.data for c in self.captured if c._variable and c.data is not None]
+
+    def _device_xp(self, arrays):
+        """The array module of a run: the variables' device (the one they had when the plan was built while
+        they have no values), and, for a plan that keeps no variables on a GPU, the feeds' device."""
+        from ..backend import DeviceError, get_xp, is_cupy_array
+
+        held = self._variables_now()
+        xp = get_xp(*held) if held else self._home
+        if xp is not np:
+            host = [k for k in self.state if isinstance(k, Tensor) and k.data is not None
+                    and not is_cupy_array(k.data)]
+            if host:
+                raise DeviceError(f"run: the graph reads variables on two devices: {_label(host[0])} is on the "
+                                  "CPU, others on the GPU; move the model (Module.to('gpu')) as a whole")
+            return xp
+        xp = get_xp(*arrays)
+        if xp is not np and held:
+            raise DeviceError("run: the graph's variables are on the CPU but it was fed GPU arrays; move the model "
+                              "to the GPU (Module.to('gpu')) or feed host (NumPy) arrays")
+        return xp if xp is not np else get_xp(*[c.data for c in self.captured])
+
+    def _fn_for(self, xp):
+        fn = self._fns.get(xp)
+        if fn is None:
+            fn = self._fns[xp] = self._build(self.ops, self._fed, xp)
+        return fn
+
+    def _build(self, order, fed, xp=np):
+        """Generate the plan's function for array module ``xp`` (the NumPy one is ``self.fn``); for a GPU
+        module the function copies host feeds and host captures to the device as it reads them."""
         names = {}  # id(tensor) -> local name
         caps = []
-        ns = {"xp": np}
+        ns = {"xp": xp, "_dev": xp.asarray}
         lines = []
         args = []
         for i, t in enumerate(self.feeds):
             nm = f"f{i}"
             names[id(t)] = nm
             args.append(nm)
+            if xp is not np:
+                lines.append(f"    {nm} = _dev({nm})")
         counter = itertools.count()
+        read = "{} = _caps[{}].data" if xp is np else "{} = _dev(_caps[{}].data)"
+        # on a device, constants (captured tensors that are neither variables nor gradient leaves, which code
+        # may update in place) are copied there once, the copy reused while the tensor holds the same array
+        const = "{0} = _cd[{1}] if _caps[{1}].data is _ch[{1}] else _recache({1})"
 
         def ref(t):
             k = id(t)
@@ -415,7 +471,8 @@ class Plan:
                 nm = f"c{len(caps)}"
                 caps.append(t)
                 names[k] = nm
-                body.append(f"    {nm} = _caps[{len(caps) - 1}].data")
+                live = xp is np or t._variable or t.requires_grad
+                body.append("    " + (read if live else const).format(nm, len(caps) - 1))
                 return nm
             raise NeuralabError(f"plan: tensor produced by '{t._op.name}' is not computed before use")
 
@@ -440,7 +497,7 @@ class Plan:
             if o.identity and len(ins) == 1 and len(outs) == 1:  # forward returns its input: an alias
                 body.append(f"    {outs[0]} = {ins[0]}")
             elif kern is not None and len(outs) == 1:  # a plain array-module function: call it directly
-                ns[f"k{j}"] = getattr(np, kern)
+                ns[f"k{j}"] = getattr(xp, kern)
                 body.append(f"    {outs[0]} = k{j}({', '.join(ins)})")
             elif not outs:
                 body.append(f"    k{j}(xp{''.join(', ' + a for a in ins)})")
@@ -460,15 +517,30 @@ class Plan:
         src = ("def _plan(" + ", ".join(args) + "):\n" + "\n".join(lines + body)
                + "\n    return (" + "".join(r + ", " for r in rets) + ")\n")
         ns["_caps"] = caps
+        if xp is not np:
+            ns["_ch"] = [t.data for t in caps]
+            ns["_cd"] = [None if t._variable or t.requires_grad else xp.asarray(t.data) for t in caps]
+
+            def _recache(i):
+                ns["_ch"][i] = caps[i].data
+                ns["_cd"][i] = xp.asarray(caps[i].data)
+                return ns["_cd"][i]
+
+            ns["_recache"] = _recache
         exec(builtins.compile(src, "<neuralab plan>", "exec"), ns)  # noqa: S102 - our own generated straight-line code
+        if xp is not np:
+            return ns["_plan"]
         self.source = src
         self.fn = ns["_plan"]
         self.captured = caps
+        return self.fn
 
     def __call__(self, *arrays):
         if config.flags.anomaly:
             return self.interpret(arrays)
         try:
+            if _opmod._xp_state["used"]:
+                return self._fn_for(self._device_xp(arrays))(*arrays)
             return self.fn(*arrays)
         except NeuralabError:
             raise
@@ -481,13 +553,13 @@ class Plan:
         Replays the pure ops before the first stateful one (nothing is written
         twice); returns ``err`` itself when the failing op is not found there.
         """
-        env = {id(t): a for t, a in zip(self.feeds, arrays)}
+        xp, env = self._env(arrays)
         for o in self.ops:
             if o.stateful:
                 break
-            ins = [env[id(t)] if t.data is None or id(t) in env else t.data for t in o.inputs]
+            ins = [env[id(t)] if t.data is None or id(t) in env else xp.asarray(t.data) for t in o.inputs]
             try:
-                ys = o.forward(np, *ins)
+                ys = o.forward(xp, *ins)
             except NeuralabError as e:
                 return e
             except (ValueError, TypeError, IndexError) as e:
@@ -549,12 +621,17 @@ class Plan:
             rs = self.__dict__["_rs"] = {id(k) for k in self.reads}
         return _IdSet(rs)
 
+    def _env(self, arrays):
+        """(array module, {id(fed tensor): array on its device}) for running op by op."""
+        xp = self._device_xp(arrays) if _opmod._xp_state["used"] else np
+        return xp, {id(t): (a if xp is np else xp.asarray(a)) for t, a in zip(self.feeds, arrays)}
+
     def interpret(self, arrays):
         """Slow path: run op by op, checking every output for NaN/Inf (debug mode)."""
-        env = {id(t): a for t, a in zip(self.feeds, arrays)}
+        xp, env = self._env(arrays)
         for o in self.ops:
-            ins = [env[id(t)] if t.data is None or id(t) in env else t.data for t in o.inputs]
-            ys = o.forward(np, *ins)
+            ins = [env[id(t)] if t.data is None or id(t) in env else xp.asarray(t.data) for t in o.inputs]
+            ys = o.forward(xp, *ins)
             check_finite(o, ys, ins)
             for t, y in zip(o.outputs, ys):
                 env[id(t)] = y
@@ -624,7 +701,9 @@ def _check_feed(t: Tensor, value):
     arr = value.data if isinstance(value, Tensor) else value
     if arr is None:
         raise FeedError(f"feed for {_label(t)}: got a symbolic tensor, feed values (arrays)")
-    if not (isinstance(arr, np.ndarray) and arr.dtype == spec.dtype):
+    if _opmod._xp_state["used"] and _opmod._xp_state["is_cupy"](arr):  # a GPU array: checked where it is
+        arr = arr if arr.dtype == spec.dtype else arr.astype(spec.dtype)
+    elif not (isinstance(arr, np.ndarray) and arr.dtype == spec.dtype):
         try:
             arr = np.asarray(arr, dtype=spec.dtype)
         except (ValueError, TypeError) as e:
@@ -683,6 +762,10 @@ def run(fetches, feed_dict=None):
     vals = plan(*arrays)
     out = [None if t is None else (v if v is not None else (t.data if isinstance(t, Tensor) else None))
            for t, v in zip(targets, vals)]
+    if _opmod._xp_state["used"]:  # fetched values come back to the host
+        from ..backend import to_numpy
+
+        out = [to_numpy(v) if _opmod._xp_state["is_cupy"](v) else v for v in out]
     return rebuild(out)
 
 
@@ -703,6 +786,7 @@ class CompiledFunction:
         self.__wrapped__ = fn
         self._fast = None  # guard + replay generated for the last signature seen
         self._fast_for: dict = {}  # signature -> its generated guard + replay (None: generic path only)
+        _COMPILED.add(self)
 
     def _signature(self, args):
         arrays, sig = [], []
@@ -714,6 +798,8 @@ class CompiledFunction:
                 arr = a.data
             elif isinstance(a, (np.ndarray, np.generic)):
                 arr = np.asarray(a)
+            elif _opmod._xp_state["used"] and _opmod._xp_state["is_cupy"](a):  # a GPU array
+                arr = a
             elif isinstance(a, (list, tuple)) and a and not isinstance(a[0], (str,)):
                 arr = np.asarray(a)
                 if arr.dtype.kind == "f":
@@ -805,6 +891,19 @@ class CompiledFunction:
 
 
 _MISSING = object()
+_COMPILED = weakref.WeakSet()  # every CompiledFunction, so that switching a GPU backend on drops their fast paths
+
+
+def _drop_fast_paths():
+    """Forget every generated guard + replay (they assume NumPy arrays everywhere): called when a GPU backend
+    is switched on, after which compiled functions take the generic, device-aware path."""
+    for f in list(_COMPILED):
+        f._fast, f._fast_for = None, {}
+        if "__call__" in type(f).__dict__:
+            del type(f).__call__
+
+
+_opmod._xp_state["on_activate"].append(_drop_fast_paths)
 #: ops whose output may be a read-only view of another array (broadcasts, stop_gradient, reshapes)
 _VIEW_OPS = {"broadcast_to", "broadcast_like", "unreduce", "stop_gradient", "reshape", "reshape_like", "transpose",
              "expand_dims", "squeeze", "getitem", "sum_to_like", "placeholder"}
@@ -818,6 +917,8 @@ def _make_fast(sig, entry, slow):
     """
     plan, rebuild, targets = entry
     if any(s[0] == "static" for s in sig) or not all(isinstance(t, Tensor) for t in targets):
+        return None
+    if _opmod._xp_state["used"]:  # with a GPU backend the generic path picks each call's device
         return None
     n = len(sig)
     ns = {"T": Tensor, "new": object.__new__, "flags": config.flags, "fn": plan.fn, "slow": slow,

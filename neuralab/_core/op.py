@@ -292,7 +292,11 @@ def dispatch(op: Op, inputs):
             if t._variable or (t._op is None and t.requires_grad):
                 return _graph.record(op, inputs)  # reads state that may change: a graph node, not a constant
     try:
-        ys = op.forward(np if not _xp_state["used"] else _xp_state["get_xp"](*arrays), *arrays)
+        if _xp_state["used"]:  # a GPU backend is on: run where the inputs are (host operands copied there)
+            xp, arrays = _xp_state["place"](arrays)
+            ys = op.forward(xp, *arrays)
+        else:
+            ys = op.forward(np, *arrays)
     except NeuralabError:
         raise
     except (ValueError, TypeError, IndexError) as e:
@@ -373,7 +377,11 @@ def dispatch2(op: Op, a, b):
     if flags.building:
         return dispatch(op, (a, b))
     try:
-        ys = op.forward(np if not _xp_state["used"] else _xp_state["get_xp"](ad, bd), ad, bd)
+        if _xp_state["used"]:
+            xp, (ad, bd) = _xp_state["place"]((ad, bd))
+            ys = op.forward(xp, ad, bd)
+        else:
+            ys = op.forward(np, ad, bd)
     except NeuralabError:
         raise
     except (ValueError, TypeError, IndexError) as e:

@@ -40,11 +40,12 @@ class Tensor:
         d = dtypes.as_dtype(dtype)
         if isinstance(data, Tensor):
             data = data.data
-        if d is None:
-            d = dtypes.infer_data_dtype(data)
-        arr = data if (isinstance(data, np.ndarray) and data.dtype == d) else np.asarray(data, dtype=d)
-        if _opmod._xp_state["used"] and _opmod._xp_state["is_cupy"](data):
-            arr = data.astype(d, copy=False)
+        if _opmod._xp_state["used"]:  # a GPU backend is on: GPU data stays there, host data goes to the device
+            arr = _device_array(data, d)  # of the innermost neuralab.device(...) context
+        else:
+            if d is None:
+                d = dtypes.infer_data_dtype(data)
+            arr = data if (isinstance(data, np.ndarray) and data.dtype == d) else np.asarray(data, dtype=d)
         self.data = arr
         if name is not None:
             self.name = name
@@ -328,14 +329,38 @@ def _get_xp(*arrays):
     return get_xp(*arrays)
 
 
-_opmod._xp_state = {"used": False, "get_xp": _get_xp, "is_cupy": _is_cupy}
+def _place(arrays):
+    from ..backend import place
+
+    return place(arrays)
 
 
-def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None) -> Tensor:
+def _device_array(data, d):
+    """``data`` as an array of dtype ``d`` (None: inferred) on its device: a GPU array stays on the GPU, host
+    data goes to :func:`neuralab.backend.current_device`."""
+    from .. import backend
+
+    if backend.is_cupy_array(data):
+        return data if d is None or data.dtype == d else data.astype(d)
+    if d is None:
+        d = dtypes.infer_data_dtype(data)
+    arr = data if (isinstance(data, np.ndarray) and data.dtype == d) else np.asarray(data, dtype=d)
+    return backend.to_device(arr)
+
+
+#: the core's view of the array backends: ``used`` turns True when a GPU module is switched on
+#: (neuralab.backend), and only then do the dispatcher and the plans look at each array's type;
+#: ``on_activate`` holds what the core must forget at that moment (compiled fast paths)
+_opmod._xp_state = {"used": False, "get_xp": _get_xp, "is_cupy": _is_cupy, "place": _place, "on_activate": []}
+
+
+def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = None, device=None) -> Tensor:
     """Make a Tensor from array-like ``data``.
 
     ``dtype`` accepts NumPy dtypes and their names ("float64"). Python floats
-    become float32 (the default), NumPy arrays keep their dtype.
+    become float32 (the default), NumPy arrays keep their dtype. ``device``
+    ("cpu", "gpu") places the value there (default: where ``data`` is, host
+    data on the current :func:`neuralab.device`).
 
     >>> tensor([1.0, 2.0]).dtype
     dtype('float32')
@@ -344,4 +369,8 @@ def tensor(data, dtype=None, requires_grad: bool = False, name: str | None = Non
     if t.data.dtype.kind not in "biufc":  # strings, objects, dates: no op can compute with them
         raise DTypeError(f"tensor: data of dtype {t.data.dtype} cannot be a tensor; tensors hold booleans or "
                          "numbers (convert strings or objects to numbers first)")
+    if device is not None:
+        from ..backend import to_device
+
+        t.data = to_device(t.data, device)
     return t

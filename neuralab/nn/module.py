@@ -49,7 +49,19 @@ def _to_array(value):
         if value.data is None:
             raise TypeError("a symbolic tensor has no value to store")
         return value.numpy()
-    return np.asarray(value)
+    from ..backend import is_cupy_array
+
+    return value if is_cupy_array(value) else np.asarray(value)
+
+
+def _is_device_name(x) -> bool:
+    from ..backend import as_device
+
+    try:
+        as_device(x)
+    except ValueError:
+        return False
+    return True
 
 
 class Parameter(Tensor):
@@ -354,11 +366,14 @@ class Module:
             writes.append((t, arr))
         if problems:
             raise StateDictError(f"load_state_dict for {type(self).__name__}: " + "; ".join(problems))
-        for t, arr in writes:
-            if t.data is not None and t.data.flags.writeable:
-                np.copyto(t.data, arr, casting="unsafe")
+        from ..backend import get_xp, writeable
+
+        for t, arr in writes:  # (written on the device the tensor lives on)
+            xp = get_xp(t.data)
+            if t.data is not None and writeable(t.data):
+                xp.copyto(t.data, xp.asarray(arr), casting="unsafe")
             else:
-                t.data = np.array(arr, dtype=t.dtype)
+                t.data = xp.array(arr, dtype=t.dtype)
         return LoadResult(missing, unexpected)
 
     def export_state_dict(self, layout: str = "neuralab", input_shape=None) -> OrderedDict:
@@ -414,9 +429,25 @@ class Module:
             fn(m)
         return self
 
-    def to(self, dtype) -> Module:
+    def to(self, dtype=None, device=None) -> Module:
         """Convert floating parameters and buffers to ``dtype`` in place (also for weights
-        built later); returns self. Gradients are cleared."""
+        built later), and/or move every parameter and buffer to ``device`` ("cpu", "gpu"; a device
+        name may also be given as the one argument: ``model.to("gpu")``); returns self. Gradients are
+        cleared. Weights a lazy layer builds later are made on the current :func:`neuralab.device`: build
+        the model (one call on a sample) before moving it, or create it inside ``with nl.device("gpu"):``.
+        """
+        from .. import backend
+
+        if isinstance(dtype, (str, backend.Device)) and device is None and _is_device_name(dtype):
+            dtype, device = None, dtype
+        if device is not None:
+            dev = backend.as_device(device)
+            for _, t in self._named_state(("param", "buffer")):
+                if t.data is not None:
+                    t.data = backend.to_device(t.data, dev)
+                t.grad = None
+        if dtype is None:
+            return self
         d = dtypes.as_dtype(dtype)
         if d is None or d.kind != "f":
             raise TypeError(f"to: expected a floating dtype, got {dtype!r}")

@@ -354,7 +354,7 @@ class Unreduce(Op):
             n = 1
             for a in axes:
                 n *= like.shape[a]
-            out = out / np.asarray(builtins.max(n, 1), dtype=out.dtype)
+            out = out / out.dtype.type(builtins.max(n, 1))  # (a NumPy scalar: CuPy takes scalars, not 0-d arrays)
         return (out,)
 
     def infer(self, g, like):

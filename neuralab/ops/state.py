@@ -5,6 +5,7 @@ import numpy as np
 
 from .._core.errors import NeuralabError, ShapeError
 from .._core.op import Op, Spec, fmt_shape
+from ..backend import writeable as _writeable
 
 
 class Assign(Op):
@@ -25,8 +26,7 @@ class Assign(Op):
             raise ShapeError(f"assign: value of shape {fmt_shape(value.shape)} does not fit variable "
                              f"{var._label()} of shape {fmt_shape(var.data.shape)}")
         cur = var.data
-        if cur is not None and getattr(cur, "flags", None) is not None and cur.flags.writeable \
-                and cur.shape == value.shape:
+        if cur is not None and _writeable(cur) and cur.shape == value.shape:
             xp.copyto(cur, value, casting="unsafe")  # in place: the variable never aliases the value
             return (cur,)
         var.data = xp.array(value, dtype=self.dtype, copy=True)

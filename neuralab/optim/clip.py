@@ -18,6 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._core.tensor import Tensor
+from ..backend import writeable as _writeable
 from . import transforms as T
 from .optimizer import _xp_of, check_range
 
@@ -39,7 +40,7 @@ def _grads(params, owner):
                 raise TypeError(f"{owner}: a parameter has a symbolic .grad")
         else:
             g = p.grad = Tensor._make(np.asarray(g, dtype=p.dtype))
-        if not g.data.flags.writeable:
+        if not _writeable(g.data):
             g.data = g.data.copy()
         out.append(g)
     return out

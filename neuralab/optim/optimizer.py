@@ -33,6 +33,7 @@ import numpy as np
 from .._core.errors import NeuralabError, ShapeError
 from .._core.op import Op, dispatch, fmt_shape
 from .._core.tensor import Tensor
+from ..backend import writeable as _writeable
 from . import transforms as T
 
 # parameters of at most this many elements are updated together: their gradients are gathered
@@ -341,10 +342,10 @@ class Optimizer:
         for p in self._params:
             if set_to_none or p.grad is None:
                 p.grad = None
-            elif isinstance(p.grad, Tensor) and p.grad.data is not None and p.grad.data.flags.writeable:
+            elif isinstance(p.grad, Tensor) and p.grad.data is not None and _writeable(p.grad.data):
                 p.grad.data[...] = 0
             else:
-                p.grad = Tensor._make(np.zeros_like(p.data))
+                p.grad = Tensor._make(_xp_of(p.data).zeros_like(p.data))
 
     # -- updates -----------------------------------------------------------------------------------
     def step(self, closure=None):
@@ -658,7 +659,7 @@ def _writable(p, shape, owner, i):
     if pd.shape != shape:
         raise ShapeError(f"{owner}: parameter {i} changed shape from {fmt_shape(shape)} to "
                          f"{fmt_shape(pd.shape)} since the optimizer was built")
-    if not pd.flags.writeable:
+    if not _writeable(pd):
         pd = p.data = pd.copy()
     return pd
 

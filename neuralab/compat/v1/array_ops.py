@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import re
 import sys
 
 import numpy as np
@@ -109,27 +110,43 @@ def set_random_seed(seed):
 
 
 _device_notice = {"shown": False}
-
-
-def _has_gpu() -> bool:
-    """Whether CuPy is installed (checked without importing it, which would switch neuralab's dispatch)."""
-    import importlib.util  # noqa: PLC0415
-
-    return importlib.util.find_spec("cupy") is not None
+_DEVICE = re.compile(r"(?:^|/|device:)(gpu|cpu)(?::(\d+))?", re.IGNORECASE)
 
 
 @contextlib.contextmanager
 def device(device_name):
-    """tf.device: accepted; the adapter runs every op on the CPU (TF's soft placement).
+    """tf.device: ``"/gpu:N"`` places what is created inside on that GPU when CuPy sees one: variables'
+    values, and the ops, so the graph runs there (:func:`neuralab.device`); ``"/cpu:0"`` on the host.
 
-    Asking for a GPU prints a one-time notice to stderr.
+    Without a usable GPU the ops run on the CPU (TF's soft placement) and a
+    one-time notice on stderr says why. A device function (TF's callable form)
+    is accepted and places nothing.
     """
-    name = str(device_name or "").lower()
-    if "gpu" in name and not _device_notice["shown"]:
-        _device_notice["shown"] = True
-        why = "no GPU" if not _has_gpu() else "GPU placement is not supported by the TF1 adapter"
-        print(f"neuralab.compat.v1: {why}, placing ops on the CPU", file=sys.stderr)
-    yield
+    from ... import backend
+
+    m = _DEVICE.search(str(device_name or "")) if not callable(device_name) else None
+    if m is None:
+        yield
+        return
+    name = f"{m.group(1).lower()}:{m.group(2) or 0}"
+    if name.startswith("gpu"):
+        try:
+            ctx = backend.device(name)
+            ctx.__enter__()
+        except backend.DeviceError as e:
+            if not _device_notice["shown"]:
+                _device_notice["shown"] = True
+                print(f"neuralab.compat.v1: tf.device({str(device_name)!r}): {e}; placing ops on the CPU",
+                      file=sys.stderr)
+            yield
+            return
+        try:
+            yield
+        finally:
+            ctx.__exit__(None, None, None)
+        return
+    with backend.device("cpu"):
+        yield
 
 
 class _Bag:

@@ -21,6 +21,7 @@ from ..._core.errors import DTypeError, FeedError, LabelError, NeuralabError, Sh
 from ..._core.graph import Placeholder, Plan, _check_feed, _flatten
 from ..._core.op import Op
 from ..._core.tensor import Tensor
+from ...backend import is_cupy_array
 from ...ops.elementwise import IntegerDivisionError, StopGradient
 from ...ops.state import Assign, ReadVariable
 from . import _types, errors
@@ -264,6 +265,9 @@ class BaseSession:
 
 def _convert(v, force):
     """A fetched array as TF returns it: a private copy when it may alias state, 0-d as a NumPy scalar."""
+    if type(v) is not np.ndarray and is_cupy_array(v):  # fetched from the GPU: the host copy is private
+        v = v.get()
+        return v[()] if v.ndim == 0 else v
     if type(v) is np.ndarray:
         if v.ndim == 0:
             return v[()]
