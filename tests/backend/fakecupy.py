@@ -309,6 +309,10 @@ class _Runtime:
     def getDeviceCount():  # noqa: N802 - CUDA's name
         return 1
 
+    @staticmethod
+    def getDeviceProperties(i):  # noqa: N802 - CUDA's name
+        return {"name": b"fakecupy (NumPy on the host)"}
+
 
 class _Device:
     def __init__(self, i=0):

@@ -52,6 +52,23 @@ def test_cupy_impl_has_numpy_impl_helpers_with_the_same_signatures():
     assert backend.impl(np) is numpy_impl
 
 
+def test_every_array_function_neuralab_calls_exists_in_cupy():
+    """Each ``xp.name`` (and ``xp.name.attr``) in neuralab's source is in CuPy's API too (runs where CuPy is
+    installed, with or without a GPU; the fake backend lets through whatever NumPy has)."""
+    import pathlib
+    import re
+
+    cupy = pytest.importorskip("cupy", reason="CuPy is not installed (pip install neuralab[gpu])")
+    root = pathlib.Path(nl.__file__).parent
+    used = set()
+    for path in root.rglob("*.py"):
+        for m in re.finditer(r"\bxp\.([A-Za-z_]\w*)(?:\.([A-Za-z_]\w*))?", path.read_text()):
+            used.add((m.group(1), m.group(2) or "", path.name))
+    missing = [f"xp.{a}{'.' + b if b else ''} ({where})" for a, b, where in sorted(used)
+               if not hasattr(cupy, a) or (b and hasattr(getattr(np, a, None), b) and not hasattr(getattr(cupy, a), b))]
+    assert len(used) > 50 and not missing, missing
+
+
 @pytest.fixture
 def fresh_backend(monkeypatch):
     """The backend as in a new process (nothing imported, nothing switched on), restored afterwards."""

@@ -440,8 +440,11 @@ class Graph:
 
     @contextlib.contextmanager
     def device(self, device_name_or_function):
-        """tf.Graph.device: accepted (every op runs on the CPU)."""
-        yield
+        """tf.Graph.device: as ``tf.device`` (a GPU when CuPy sees one, else the CPU with a notice)."""
+        from .array_ops import device
+
+        with device(device_name_or_function):
+            yield
 
     def get_operations(self):
         """tf.Graph.get_operations: every op, in creation order."""
