@@ -277,6 +277,12 @@ def _softmax_xent(labels, logits, axis):
         lab = Tensor(np.asarray(lab), dtype=x.dtype)
     elif lab.dtype != x.dtype:
         lab = O.cast(lab, x.dtype)
+    if x.shape is not None and lab.shape is not None and len(lab.shape) != len(x.shape) and axis in (-1, len(
+            x.shape) - 1):
+        # TF flattens both to [rows, classes] matrices and gives the loss the logits' outer shape, so labels of
+        # another rank with the same rows work (the tutorials' ``labels=tf.stop_gradient([y_one_hot])``)
+        shp = tuple(-1 if s is None else s for s in x.shape)
+        lab = O.reshape(lab, shp if shp.count(-1) <= 1 else O.shape_of(x))
     return L.softmax_cross_entropy(x, lab, axis=axis, reduction="none")
 
 
@@ -749,3 +755,9 @@ _types.export(globals(), default_names={
     "log_uniform_candidate_sampler": "LogUniformCandidateSampler",
     "uniform_candidate_sampler": "UniformCandidateSampler"})
 lrn = local_response_normalization
+
+from . import rnn_cell  # noqa: E402  (tf.nn.rnn_cell)
+from .rnn import (  # noqa: E402, F401  (re-exported as tf.nn.*)
+    bidirectional_dynamic_rnn, dynamic_rnn, static_bidirectional_rnn, static_rnn,
+)
+__all__ += ["bidirectional_dynamic_rnn", "dynamic_rnn", "rnn_cell", "static_bidirectional_rnn", "static_rnn"]
