@@ -21,7 +21,8 @@ LEAD_OWNED_EXCLUDED = ("neuralab.compat",)
 #: modules that do work when imported (``python -m neuralab`` runs the XOR lab)
 NOT_IMPORTABLE = ("neuralab.__main__",)
 #: optional extras: an example that needs one which is missing is skipped, not failed
-OPTIONAL = ("safetensors", "tensorboardX", "tensorboard", "scipy", "tqdm", "yaml", "PIL", "torch", "cupy")
+OPTIONAL = ("safetensors", "tensorboardX", "tensorboard", "scipy", "tqdm", "yaml", "PIL", "torch", "cupy", "onnx",
+            "onnxruntime")
 
 
 def _modules():

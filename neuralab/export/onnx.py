@@ -52,8 +52,8 @@ def _import_onnx():
     try:
         import onnx as onnx_mod  # noqa: PLC0415 - optional extra
     except ImportError as e:
-        raise ImportError("neuralab.export.onnx needs the onnx package: `pip install neuralab[onnx]` "
-                          "(onnx, and onnxruntime to run the exported file)") from e
+        raise ImportError(f"neuralab.export.onnx needs the onnx package ({e}): `pip install neuralab[onnx]` "
+                          "(onnx, and onnxruntime to run the exported file)", name="onnx") from e
     return onnx_mod
 
 
@@ -712,9 +712,13 @@ def onnx(model, path=None, input_shape=None, *, dtype=None, inputs=None, session
     validated by ``onnx.checker.check_model(full_check=True)``.
 
     >>> from neuralab import nn
-    >>> proto = onnx(nn.Sequential(nn.Dense(4, 3, activation="relu"), nn.Dense(3, 2)))   # doctest: +SKIP
-    >>> [i.name for i in proto.graph.input], [o.name for o in proto.graph.output]        # doctest: +SKIP
-    (['input'], ['output'])
+    >>> model = nn.Sequential(nn.Dense(4, 3, activation="relu"), nn.Dense(3, 2))
+    >>> proto = onnx(model)
+    >>> [i.name for i in proto.graph.input], [o.name for o in proto.graph.output], proto.opset_import[0].version
+    (['input'], ['output'], 17)
+    >>> x = np.ones((5, 4), np.float32)
+    >>> bool(np.abs(run_onnx(proto, x)[0] - model(x).numpy()).max() < 1e-6)
+    True
     """
     onnx_mod = _import_onnx()
     from ..nn.module import Module
@@ -805,7 +809,8 @@ def run_onnx(model, *inputs):
     try:
         import onnxruntime as ort  # noqa: PLC0415 - optional extra
     except ImportError as e:
-        raise ImportError("neuralab.export.run_onnx needs onnxruntime: `pip install neuralab[onnx]`") from e
+        raise ImportError(f"neuralab.export.run_onnx needs onnxruntime ({e}): `pip install neuralab[onnx]`",
+                          name="onnxruntime") from e
     src = model.SerializeToString() if hasattr(model, "SerializeToString") else str(model)
     opts = ort.SessionOptions()
     opts.log_severity_level = 3

@@ -614,7 +614,7 @@ class Optimizer:
                 for key, arr in st.items():
                     if key == "step":
                         continue
-                    arr[...] = src[key]
+                    arr[...] = _xp_of(arr).asarray(src[key])  # (onto the state's device)
                 st["step"] = int(src.get("step", 0))
             for key, v in saved.items():
                 if key != "params":

@@ -335,3 +335,31 @@ def test_cli_train_on_the_device(gpu, capsys):
 
     assert cli.main(["train", "--dataset", "xor", "--epochs", "2", "--device", "gpu", "--layers", "8"]) == 0
     assert "Test accuracy:" in capsys.readouterr().out
+
+
+def test_checkpoints_predict_and_evaluate_on_the_device(gpu, tmp_path):
+    pytest.importorskip("safetensors")
+    from neuralab.train import Checkpoint
+
+    rng = np.random.default_rng(4)
+    x = rng.normal(size=(40, 6)).astype(np.float32)
+    y = rng.integers(0, 3, 40)
+
+    def trainer():
+        with nl.device("gpu"):
+            model = nn.Sequential(nn.Dense(6, 8, activation="relu"), nn.BatchNorm(8), nn.Dense(8, 3))
+        return nl.Trainer(model, optimizer="adam", lr=0.01)
+
+    a = trainer()
+    a.fit(x, y, epochs=2, batch_size=8, callbacks=[Checkpoint(tmp_path)])
+    probs = a.predict(x, probabilities=True)
+    assert type(probs) is np.ndarray and probs.shape == (40, 3)
+    assert 0.0 <= a.evaluate(x, y)["accuracy"] <= 1.0
+    b = trainer()
+    b.fit(x, y, epochs=2, batch_size=8, resume_from=str(tmp_path / "last.safetensors"))  # nothing left to train
+    assert all(isinstance(fl.state, gpu.ndarray) for gs in b.optimizer._groups for fl in gs.flats)
+    for (k, v), w in zip(a.model.state_dict().items(), b.model.state_dict().values()):
+        np.testing.assert_array_equal(w, v, err_msg=k)
+    for st_a, st_b in zip(a.optimizer.state.values(), b.optimizer.state.values()):
+        for key in st_a:
+            np.testing.assert_array_equal(backend.to_numpy(st_b[key]), backend.to_numpy(st_a[key]), err_msg=key)
