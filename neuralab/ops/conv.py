@@ -178,7 +178,7 @@ class Conv2DGradInput(_Conv):
     def forward(self, xp, g, w, x):
         out_hw, pads = self._pads(x.shape, w.shape)
         _same_dims(self.opname, "g", g.shape, (x.shape[0], *out_hw, w.shape[3]))
-        return (_k.conv2d_backward_input(xp, g, w, x.shape, self.stride, pads),)
+        return (_kern.conv2d_grad_input(xp, g, w, x.shape, self.stride, pads),)
 
     def infer(self, g, w, x):
         _floating(self.opname, ("g", g.dtype), ("w", w.dtype))

@@ -74,12 +74,19 @@ def test_float32_convolution_on_a_grid_is_exact_in_both_paths(monkeypatch):
 def test_scratch_buffers_are_reused_between_calls():
     rng = np.random.default_rng(2)
     x, w = rng.standard_normal((4, 10, 10, 8)).astype(np.float32), rng.standard_normal((3, 3, 8, 8)).astype(np.float32)
-    C.conv2d(x, w, 1, "SAME")
+    g = np.ones((4, 10, 10, 8), np.float32)
+
+    def calls():
+        C.conv2d(x, w, 1, "SAME")
+        C.conv2d_grad_filter(x, g, w, 1, "SAME")
+        C.conv2d_grad_input(g, w, x, 1, "SAME")
+
+    NI.clear_scratch()
+    calls()
     bufs = {k: v for k, v in NI._scratch.bufs.items() if k[0].startswith("conv.")}
     assert bufs  # the padded input and the column blocks
     for _ in range(2):
-        C.conv2d(x, w, 1, "SAME")
-        C.conv2d_grad_filter(x, np.ones((4, 10, 10, 8), np.float32), w, 1, "SAME")
+        calls()
     for k, v in bufs.items():
         assert NI._scratch.bufs[k] is v, k
     a = NI.scratch(np, "test.buf", (3, 4), np.float32)
@@ -188,6 +195,27 @@ def test_numba_col2im_and_bias_act_are_bit_identical_to_numpy(mode, dtype):
         np.testing.assert_array_equal(K.bias_act(y, b, "relu"), np.maximum(0, y + b))
     out = y.copy()
     assert K.bias_act(out, b, "relu", out=out) is out
+
+
+@numba_only
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("xs, ws, s, p", [c for c in CASES if c[0][3] > 4] + [((3, 14, 14, 32), (3, 3, 32, 8), (1, 1),
+                                                                               "SAME")])
+def test_numba_conv_input_gradient_matches_numpy(mode, monkeypatch, xs, ws, s, p, dtype):
+    """GEMM + col2im (Numba) against a GEMM and a strided add per tap (NumPy), small blocks included.
+
+    Not bit for bit: the two GEMM shapes (all taps at once vs one tap) may round differently in BLAS.
+    """
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype)
+    g = rng.standard_normal(C.conv2d(x, w, s, p).shape).astype(dtype)
+    tol = {"rtol": 1e-5, "atol": 1e-5} if dtype == np.float32 else {"rtol": 1e-13, "atol": 1e-13}
+    for block in (1 << 22, 3000):
+        monkeypatch.setattr(NI, "BLOCK_BYTES", block)
+        got, want = _both(mode, lambda: C.conv2d_grad_input(g, w, x, s, p).numpy())
+        np.testing.assert_allclose(got, want, err_msg=f"block {block}", **tol)
+    np.testing.assert_allclose(got, R.ref_conv2d_grad_input(g.astype(np.float64), w.astype(np.float64), x, s, p),
+                               rtol=1e-4 if dtype == np.float32 else 1e-12, atol=1e-4 if dtype == np.float32 else 1e-12)
 
 
 def _adam_reference(p, g, m, v, t, lr, b1, b2, eps):
