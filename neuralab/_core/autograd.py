@@ -12,7 +12,6 @@ from __future__ import annotations
 import heapq
 import itertools
 
-from ..backend import writeable as _writeable
 from . import config, op as _op
 from .errors import NeuralabError, ShapeError
 from .op import fmt_shape
@@ -253,7 +252,8 @@ def backward(ys, grad_ys, create_graph: bool = False, retain_graph=None) -> None
         seen = set()
         for t, g in leaf_grads.values():
             if g.data is not None and not create_graph:
-                if id(g) in seen or g.data.base is not None or not _writeable(g.data):
+                # (GPU arrays have no ``writeable`` flag: they are always writable)
+                if id(g) in seen or g.data.base is not None or not getattr(g.data.flags, "writeable", True):
                     g = _ops.Tensor._make(g.data.copy())
                 seen.add(id(g))
             t.grad = g if t.grad is None else t.grad + g

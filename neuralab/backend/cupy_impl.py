@@ -9,12 +9,12 @@ elementary operations do (CuPy's GEMM and transcendental functions are not
 NumPy's, so floating results agree to rounding, not bit for bit).
 
 Where the GPU wants something else, the helper here keeps the signature and
-changes the body:
-
-- :func:`scratch` takes its temporaries from CuPy's memory pool, which
-  already reuses device blocks between calls (the per-thread host buffers of
-  the NumPy side would pin device memory for the life of the thread), and
-  :func:`clear_scratch` hands the pool's cached blocks back to the driver;
+changes the body: :func:`scratch` hands out blocks of CuPy's memory pool,
+which already reuses device memory between calls, instead of buffers kept
+per thread (for code that asks :func:`neuralab.backend.impl` for its
+helpers). The shared kernels keep calling the NumPy side's ``scratch``, whose
+per-thread buffers then hold device arrays; :func:`clear_scratch` releases
+those and the pool's cached blocks.
 
 The other divergences of the issue are handled where they occur: scatter-add
 (``xp.add.at`` on CuPy, sorted ``add.reduceat`` on NumPy, in

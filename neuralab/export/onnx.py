@@ -25,7 +25,7 @@ converted only where a consumer needs the other one, so a CNN gets one
 (bias, ReLU, BatchNorm's scale and shift) run in whichever layout their input
 has, their constant operands transposed here.
 
-The file: ONNX IR version 8, opset 17 (what onnxruntime >= 1.10 runs), a
+The file: ONNX IR version 8, opset 17 (what onnxruntime 1.12 and later run), a
 symbolic batch dimension ``"batch"``, checked with ``onnx.checker``'s full
 check (which runs shape inference). Requires the ``[onnx]`` extra
 (``pip install neuralab[onnx]``: onnx, and onnxruntime to run the file).
@@ -658,6 +658,64 @@ def _squeeze(ex, op, ins):
     else:
         axes = _axes_of(op, len(xs))
     return _Dyn(shape, dtype, logical=ex.node("Squeeze", [ex.logical(ins[0]), ex.ints(axes, "axes")], name=op.name))
+
+
+_BIG = np.iinfo(np.int64).max
+
+
+@_rule("getitem")
+def _getitem(ex, op, ins):
+    """Basic indexing (slices with any step, ints, None, ...) as Slice, Squeeze and Unsqueeze."""
+    shape, dtype = _out(op)
+    index = op.index if isinstance(op.index, tuple) else (op.index,)
+    if not all(isinstance(i, (int, np.integer, slice, type(None), type(Ellipsis))) for i in index):
+        raise ExportError(f"export.onnx: '{op.name}' indexes with arrays (advanced indexing); only slices, ints "
+                          "and None export")
+    nd = len(op.inputs[0].shape)
+    used = sum(1 for i in index if i is not None and i is not Ellipsis)
+    full = []
+    for i in index:
+        full.extend([slice(None)] * (nd - used) if i is Ellipsis else [i])
+    full.extend([slice(None)] * (nd - sum(1 for i in full if i is not None)))
+    starts, ends, axes, steps, squeeze, unsqueeze = [], [], [], [], [], []
+    axis = out_axis = 0
+    for i in full:
+        if i is None:
+            unsqueeze.append(out_axis)
+            out_axis += 1
+            continue
+        if isinstance(i, slice):
+            step = 1 if i.step is None else int(i.step)
+            if (i.start, i.stop, step) != (None, None, 1):
+                starts.append((0 if step > 0 else -1) if i.start is None else int(i.start))
+                ends.append((_BIG if step > 0 else -_BIG - 1) if i.stop is None else int(i.stop))
+                axes.append(axis)
+                steps.append(step)
+            out_axis += 1
+        else:
+            k = int(i)
+            starts.append(k)
+            ends.append(_BIG if k == -1 else k + 1)
+            axes.append(axis)
+            steps.append(1)
+            squeeze.append(axis)
+        axis += 1
+    x = ins[0]
+    if isinstance(x, _Dyn) and x.logical is None and nd == 4 and not squeeze and not unsqueeze:
+        phys = [TO_NCHW.index(a) for a in axes]  # slice the NCHW value along the same (permuted) axes
+        y = ex.node("Slice", [x.nchw, ex.ints(starts, "starts"), ex.ints(ends, "ends"), ex.ints(phys, "axes"),
+                              ex.ints(steps, "steps")], name=op.name) if axes else x.nchw
+        return _Dyn(shape, dtype, nchw=y)
+    y = ex.logical(x)
+    if axes:
+        y = ex.node("Slice", [y, ex.ints(starts, "starts"), ex.ints(ends, "ends"), ex.ints(axes, "axes"),
+                              ex.ints(steps, "steps")], name=op.name)
+    if squeeze:
+        y = ex.node("Squeeze", [y, ex.ints(squeeze, "axes")], name=op.name + "/squeeze")
+    if unsqueeze:
+        y = ex.node("Unsqueeze", [y, ex.ints(unsqueeze, "axes")], name=op.name + "/unsqueeze")
+    return _Dyn(shape, dtype, logical=y if (axes or squeeze or unsqueeze) else
+                ex.node("Identity", [y], name=op.name))
 
 
 @_rule("concatenate")

@@ -253,3 +253,23 @@ def test_cli_export_writes_and_verifies(tmp_path, capsys):
     onnx.checker.check_model(onnx.load(str(out)), full_check=True)
     assert cli.main(["export", "--checkpoint-dir", str(tmp_path / "none"), "-o", str(out)]) == 1
     assert "no trained model" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("index", [(slice(None), slice(1, None, 2)), (Ellipsis, 0),
+                                   (slice(None), None, slice(None, None, -1)), (slice(None), -1, slice(2, -1)),
+                                   (slice(None), slice(-3, None), None, 1)])
+def test_basic_indexing_exports_as_slices(index):
+    g = nl.Graph()
+    with g.as_default():
+        x = nl.placeholder((None, 5, 4))
+        y = x[index] * 2.0
+    xs = RNG.normal(size=(3, 5, 4)).astype(np.float32)
+    got, want = run_onnx(export_onnx(y), xs)[0], nl.run(y, {x: xs})
+    assert got.shape == want.shape
+    np.testing.assert_array_equal(got, want)
+
+
+def test_dilated_convolution_exports():
+    model = nn.Sequential(nn.Conv2D(2, 3, 3, dilation=2, activation="relu"), nn.Flatten(), nn.Dense(None, 4))
+    model.eval()(np.zeros((1, 9, 9, 2), np.float32))
+    _check_matches(model, export_onnx(model, input_shape=(9, 9, 2)), (9, 9, 2))
