@@ -839,7 +839,8 @@ class Tensor(_TensorLike):
     def __str__(self):
         if self._nl.data is not None:
             return f"tf.Tensor({self._nl.numpy()}, shape={self.shape}, dtype={self.dtype.name})"
-        return f'Tensor("{self.name}", shape={self.shape}, dtype={self.dtype.name})'
+        shape = f", shape={self.shape}" if self.shape.ndims is not None else ""  # TF leaves out an unknown rank
+        return f'Tensor("{self.name}"{shape}, dtype={self.dtype.name})'
 
     def __reduce__(self):
         raise TypeError("can't pickle a tf.Tensor")

@@ -7,7 +7,9 @@ adapter's module at attribute path ``a.b``; a module it lacks raises an
 ImportError saying "neuralab.compat.v1 does not provide `tensorflow.a.b` yet",
 also for ``from tensorflow.contrib import a``. Afterwards ``sys.modules``, ``sys.meta_path``, ``sys.argv`` and
 ``sys.path`` are restored, so a real TensorFlow is never shadowed outside the
-runner. The script runs as ``__main__`` with a fresh default graph.
+runner. The script runs as ``__main__`` with a fresh default graph; default sessions and graphs it leaves
+behind (an InteractiveSession it never closed) are closed and popped when it ends, and ``tf.logging``'s
+verbosity and counters are restored, as its process's exit would.
 """
 from __future__ import annotations
 
@@ -104,7 +106,11 @@ def run_script(path, argv=(), fresh_graph=True):
         _graph.reset_default_graph()
     from . import _types
 
+    from . import logging as _tf_logging, session as _session
+
     eager = _types.MODE.eager  # a script's tf.enable_eager_execution() lasts for that program only
+    sessions, graphs = list(_session._defaults.sessions), len(_graph._stack.graphs)
+    verbosity, log_counts = _tf_logging.get_logger().level, dict(_tf_logging._counts)
     try:
         with installed():
             return runpy.run_path(path, run_name="__main__")
@@ -112,6 +118,15 @@ def run_script(path, argv=(), fresh_graph=True):
         sys.argv[:] = old_argv
         sys.path[:] = old_path
         _types.MODE.eager, _types.MODE.tapes = eager, 0
+        # what the program left as defaults (an InteractiveSession never closed, as a process exit would end it)
+        for s in reversed(_session._defaults.sessions):
+            if s not in sessions:
+                s.close()
+        _session._defaults.sessions[:] = [s for s in _session._defaults.sessions if s in sessions]
+        del _graph._stack.graphs[graphs:]
+        _tf_logging.get_logger().setLevel(verbosity)  # tf.logging.set_verbosity lasts for the program, too
+        _tf_logging._counts.clear()
+        _tf_logging._counts.update(log_counts)
 
 
 def main(argv=None):

@@ -186,6 +186,9 @@ class BaseSession:
                     "(run tf.global_variables_initializer() or the variable's initializer in this session first)")
         for opt in entry.holders:
             if opt not in store and opt not in entry.resets:
+                if getattr(opt, "_tf_slotless", False):  # tf.train.GradientDescentOptimizer has nothing to initialize
+                    store[opt] = opt.new_state()
+                    continue
                 raise errors.FailedPreconditionError(
                     None, None, f"Attempting to use uninitialized value {getattr(opt, '_tf_name', 'optimizer')} "
                     "(the optimizer's slot variables; run tf.global_variables_initializer() after building the "
@@ -264,11 +267,17 @@ class BaseSession:
 
 
 def _convert(v, force):
-    """A fetched array as TF returns it: a private copy when it may alias state, 0-d as a NumPy scalar."""
+    """A fetched array as TF returns it: a private copy when it may alias state, 0-d as a NumPy scalar.
+
+    String tensors come back as TF gives them: ``bytes`` (UTF-8), arrays of them with dtype object.
+    """
     if type(v) is not np.ndarray and is_cupy_array(v):  # fetched from the GPU: the host copy is private
         v = v.get()
         return v[()] if v.ndim == 0 else v
     if type(v) is np.ndarray:
+        if v.dtype.kind == "U":
+            v = np.char.encode(v, "utf-8").astype(object)
+            return v[()] if v.ndim == 0 else v
         if v.ndim == 0:
             return v[()]
         if force or v.base is not None or not v.flags.writeable:

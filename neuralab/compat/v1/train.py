@@ -291,6 +291,7 @@ class Optimizer:
             lr_num, lr_t = self._graph_lr()
             opt = self._make([v._var for _, v in usable], lr_num)
             opt._tf_name = self._name
+            opt._tf_slotless = not self._slot_names  # TF makes no slot variables: usable without an initializer
             update = opt.apply_gradients(grads, lr=lr_t)
             if update is None:  # every gradient was a constant: record nothing that runs now
                 raise ValueError("apply_gradients: the gradients do not depend on the graph's placeholders or "
