@@ -14,8 +14,9 @@ the epoch's average cost, then the accuracy on the 10,000 test images in one fet
 Each program runs in its own process on the real MNIST and is timed from the parent: wall time including
 interpreter start-up, imports, data loading, graph building, training and evaluation. The neuralab side is
 ``neuralab tf1 PROGRAM.py``; the TF side is the same text with two import lines swapped by this harness
-(``import tensorflow.compat.v1 as tf; tf.disable_v2_behavior()``, and for ``input_data`` — which TF 2 no
-longer ships — a small stand-in with TF 1.x's ``read_data_sets`` semantics written below) run by
+(``import tensorflow.compat.v1 as tf; tf.disable_v2_behavior()``, with ``tf.contrib.layers.xavier_initializer``
+set to TF 2's ``glorot_uniform_initializer``, and for ``input_data`` — which TF 2 no longer ships — a small
+stand-in with TF 1.x's ``read_data_sets`` semantics written below) run by
 ``/work/tfvenv/bin/python``. Runs are interleaved (neuralab then TF, TF then neuralab in the next round),
 so a burst of load from other processes hits both sides alike; each cell is the median over rounds.
 
@@ -313,14 +314,20 @@ def read_data_sets(train_dir, one_hot=False, validation_size=5000):
                     validation=DataSet(xtr[:validation_size], ytr[:validation_size]), test=DataSet(xte, yte))
 '''
 
+# TF 2 has no tf.contrib either: the one contrib name the programs use, xavier_initializer() (Glorot uniform, its
+# default), is set to TF 2's own glorot_uniform_initializer right after the import
+_TF_HEADER = ("import tensorflow.compat.v1 as tf\ntf.disable_v2_behavior()\nimport types as _types\n"
+              "tf.contrib = _types.SimpleNamespace(layers=_types.SimpleNamespace("
+              "xavier_initializer=tf.glorot_uniform_initializer))\n")
 _TF_IMPORTS = {
-    "import tensorflow as tf\n": "import tensorflow.compat.v1 as tf\ntf.disable_v2_behavior()\n",
+    "import tensorflow as tf\n": _TF_HEADER,
     "from tensorflow.examples.tutorials.mnist import input_data\n": "import _tf1_input_data as input_data\n",
 }
 
 
 def tf_text(text):
-    """The program text for TensorFlow 2's compat.v1: only the two import lines differ."""
+    """The program text for TensorFlow 2's compat.v1: only the two import lines differ (plus tf.contrib's
+    xavier_initializer, which TF 2 lacks, named after the import)."""
     for old, new in _TF_IMPORTS.items():
         if old not in text:
             raise ValueError(f"program lacks the line {old!r}")
@@ -363,7 +370,7 @@ def run_program(cmd, env=None, cwd=None):
     wall = time.perf_counter() - t0
     p.returncode = os.waitstatus_to_exitcode(status)
     p.stdout.close()
-    res = {"wall": wall, "rc": p.returncode, "rss": usage.ru_maxrss / 1024.0,
+    res = {"wall": wall, "rc": p.returncode, "rss": usage.ru_maxrss / 1024.0, "cpu": usage.ru_utime + usage.ru_stime,
            "tail": "\n".join(s for _, s in lines[-15:])}
     started = next((t for t, s in lines if s.startswith("Learning started")), None)
     finished = next((t for t, s in lines if s.startswith("Learning Finished")), None)
@@ -499,6 +506,99 @@ def _profile_report(name, epochs, acc, kern, steps, label):
     return lines
 
 
+# -------------------------------------------------------------------------------------------------
+# the deep program's GEMMs: tight loop vs the conditions of a training step
+# -------------------------------------------------------------------------------------------------
+
+#: the 14 GEMMs of one 784-512x4-10 training step (batch 100): (label, m, k, n, a transposed?, b transposed?)
+DEEP_GEMMS = ([("fwd X@W1", 100, 784, 512, False, False)] + [("fwd H@W", 100, 512, 512, False, False)] * 3
+              + [("fwd H@W5", 100, 512, 10, False, False), ("dX G@W5.T", 100, 10, 512, False, True)]
+              + [("dX G@W.T", 100, 512, 512, False, True)] * 3
+              + [("dW5 H.T@G", 512, 100, 10, True, False)] + [("dW H.T@G", 512, 100, 512, True, False)] * 3
+              + [("dW1 X.T@G", 784, 100, 512, True, False)])
+
+
+def gemm_study(rounds=7, reps=30):
+    """Time the deep program's GEMMs per shape and layout: cache-hot tight loop, cold operands (each call on
+    another of 16 operand sets, as in a step where ~40 MB pass between two uses of a weight), with a fresh
+    output vs ``out=``, transposed views vs contiguous copies, and the whole sequence of one step with the
+    elementwise passes between the GEMMs. Returns table lines; median microseconds over ``rounds``."""
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+
+    def operands(m, k, n, ta, tb, copies):
+        def mk(r, c, t):
+            x = rng.standard_normal((c, r) if t else (r, c), dtype=np.float32)
+            return x.T if t else x
+        return [(mk(m, k, ta), mk(k, n, tb)) for _ in range(copies)]
+
+    def timed(fn, n):
+        ts = []
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            for i in range(n):
+                fn(i)
+            ts.append((time.perf_counter() - t0) / n * 1e6)
+        return statistics.median(ts)
+
+    shapes = {}
+    for label, m, k, n, ta, tb in DEEP_GEMMS:
+        shapes.setdefault((label, m, k, n, ta, tb), 0)
+        shapes[(label, m, k, n, ta, tb)] += 1
+    lines = [f"{'GEMM (m x k @ k x n)':34s} {'x/step':>6s} {'hot':>8s} {'GF/s':>6s} {'cold':>8s} {'GF/s':>6s} "
+             f"{'cold out=':>9s} {'cold copy':>9s}"]
+    total = {"hot": 0.0, "cold": 0.0}
+    for (label, m, k, n, ta, tb), count in shapes.items():
+        hot = operands(m, k, n, ta, tb, 1)
+        cold = operands(m, k, n, ta, tb, 16)
+        out = np.empty((m, n), np.float32)
+        t_hot = timed(lambda i: hot[0][0].dot(hot[0][1]), reps)
+        t_cold = timed(lambda i: cold[i % 16][0].dot(cold[i % 16][1]), reps)
+        t_out = timed(lambda i: np.dot(cold[i % 16][0], cold[i % 16][1], out=out), reps)
+        t_copy = timed(lambda i: np.ascontiguousarray(cold[i % 16][0]).dot(np.ascontiguousarray(cold[i % 16][1])),
+                       reps)
+        fl = 2.0 * m * k * n / 1e3
+        total["hot"] += count * t_hot
+        total["cold"] += count * t_cold
+        name = f"{label} {m}x{k}{'ᵀ' if ta else ''} @ {k}x{n}{'ᵀ' if tb else ''}"
+        lines.append(f"{name:34s} {count:6d} {t_hot:8.1f} {fl / t_hot:6.0f} {t_cold:8.1f} {fl / t_cold:6.0f} "
+                     f"{t_out:9.1f} {t_copy:9.1f}")
+    # one step's sequence: the 14 GEMMs in program order with the step's elementwise passes in between
+    acts = [rng.standard_normal((100, 512), dtype=np.float32) for _ in range(12)]
+    ws = [rng.standard_normal(s, dtype=np.float32) for s in [(784, 512), (512, 512), (512, 512), (512, 512),
+                                                              (512, 10)]]
+    x = rng.standard_normal((100, 784), dtype=np.float32)
+    state = [np.zeros(w.size * 3, np.float32) for w in ws]  # Adam's moments + gradient, passed over once a step
+
+    def step(_):
+        h = x
+        for w in ws[:4]:
+            h = np.maximum(h.dot(w) + acts[0][0], 0)
+        g = h.dot(ws[4])
+        g = g.dot(ws[4].T)
+        for w, a in zip(ws[3:0:-1], acts):
+            g = np.where(a > 0, g, 0).dot(w.T)
+        for a in acts[:4]:
+            a.T.dot(acts[5])
+        x.T.dot(acts[6])
+        for st in state:
+            st *= 0.9  # stands for the optimizer's memory traffic
+    t_step = timed(step, 5)
+    lines += ["", f"sum of the 14 GEMMs, hot: {total['hot']:.0f} us; cold: {total['cold']:.0f} us; "
+                  f"the step-like sequence (GEMMs + ReLU, where and one pass over 14 MB of state): {t_step:.0f} us"]
+    return lines
+
+
+def _thread_env(n, side):
+    """Environment variables that give ``side`` (neuralab or tf) ``n`` threads; {} for the libraries' defaults."""
+    if n is None:
+        return {}
+    if side == "neuralab":
+        return {k: str(n) for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "NUMBA_NUM_THREADS")}
+    return {"TF_NUM_INTRAOP_THREADS": str(n), "TF_NUM_INTEROP_THREADS": str(n), "OMP_NUM_THREADS": str(n)}
+
+
 def _loadavg():
     try:
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -557,11 +657,15 @@ def main(argv=None):
     p.add_argument("--cnn-epochs", type=int, default=3, help="epochs the CNN runs (its row is normalized to --epochs)")
     p.add_argument("--quick", action="store_true", help="1 epoch of each program (the CNN too), a smoke test")
     p.add_argument("--no-tf", action="store_true", help="neuralab only")
+    p.add_argument("--threads", type=int, help="threads for both sides: OPENBLAS/OMP/NUMBA_NUM_THREADS for neuralab, "
+                   "TF_NUM_INTRAOP_THREADS and OMP_NUM_THREADS for TF (default: each library's own, one per core)")
     p.add_argument("--out")
     p.add_argument("--write-programs", metavar="DIR", help="write the program files to DIR and exit")
     p.add_argument("--profile", metavar="NAME", help="profile program NAME in this process (kernels, Session.run, "
                    "feeds, next_batch) for --epochs epochs; prints the table (and appends it to --out if given)")
     p.add_argument("--label", default="", help="a label for the --profile table (e.g. before/after)")
+    p.add_argument("--gemm", action="store_true", help="time the deep program's 14 GEMMs per layout, hot and cold, "
+                   "with 1 and 2 BLAS threads (threadpoolctl); appends the tables to --out if given")
     a = p.parse_args(argv)
     names = a.only.split(",") if a.only else list(PROGRAMS)
     unknown = [n for n in names if n not in PROGRAMS]
@@ -569,6 +673,21 @@ def main(argv=None):
         p.error(f"unknown program(s) {', '.join(unknown)}; choose from {', '.join(PROGRAMS)}")
     if a.write_programs:
         print(write_programs(a.write_programs, names))
+        return 0
+    if a.gemm:
+        from threadpoolctl import threadpool_limits
+
+        load0 = _loadavg()
+        lines = [f"The deep program's GEMMs (float32), {_cpu()}, {_versions(False)}", ""]
+        for th in (1, 2):
+            with threadpool_limits(th, user_api="blas"):
+                lines += [f"-- {th} BLAS thread(s), median microseconds per call", *gemm_study(), ""]
+        lines.append(f"(load average at start {load0}, at the end {_loadavg()})")
+        text = "\n".join(lines) + "\n"
+        print(text)
+        if a.out:
+            with open(a.out, "a") as fh:
+                fh.write(text + "\n")
         return 0
     if a.profile:
         if a.profile not in PROGRAMS:
@@ -605,7 +724,7 @@ def main(argv=None):
                         cmd = [*_neuralab_cmd(), "tf1", str(tmp / f"{n}.py"), *args]
                     else:
                         cmd = [TF_PYTHON, str(tmp / f"{n}_tf.py"), *args]
-                    res = run_program(cmd, cwd=str(tmp))
+                    res = run_program(cmd, env=_thread_env(a.threads, side), cwd=str(tmp))
                     results[(n, side)].append(res)
                     status = "" if res["rc"] == 0 else f" FAILED rc={res['rc']}:\n{res['tail']}"
                     print(f"round {r + 1} {n:8s} {side:8s} wall {res['wall']:7.1f} s  "
@@ -628,8 +747,10 @@ def _report(a, names, results, run_epochs, epochs, use_tf, load0):
         f"{time.strftime('%Y-%m-%d %H:%M')}",
         f"machine: {_cpu()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}",
         f"versions: {_versions(use_tf)}",
-        "threads: " + ", ".join(f"{k}={os.environ.get(k, 'unset')}" for k in
-                                ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "NEURALAB_NUM_THREADS")),
+        "threads: " + (f"--threads {a.threads}: {_thread_env(a.threads, 'neuralab')} for neuralab, "
+                       f"{_thread_env(a.threads, 'tf')} for TF" if a.threads else
+                       "each library's default (one per core); environment: " + ", ".join(
+                           f"{k}={os.environ.get(k, 'unset')}" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"))),
         f"load average (1, 5, 15 min) at start: {load0}; at the end: {_loadavg()}",
         f"data: {a.data}; {a.rounds} interleaved round(s), medians; each program in its own process, wall time "
         "from the parent (start-up, imports, data loading, graph, training, evaluation)",
@@ -661,10 +782,12 @@ def _report(a, names, results, run_epochs, epochs, use_tf, load0):
             f"{_fmt(_median([x['rss'] for x in tf_res]), 0):>6s} {_fmt(_median([x['rss'] for x in nl_res]), 0):>6s}")
     lines += ["", "Phases (medians, seconds): start-up = until 'Learning started' (interpreter, imports, data, graph); "
               "epoch = training time per epoch; eval = after 'Learning Finished!' (10,000-image accuracy, one "
-              "prediction, exit)", "",
+              "prediction, exit); CPU = user + system time of the whole process (all its threads, spinning ones too)",
+              "",
               f"{'program':12s} {'start TF':>8s} {'start nl':>8s} {'epoch TF':>8s} {'epoch nl':>8s} "
-              f"{'eval TF':>8s} {'eval nl':>8s} | {'walls TF (all rounds)':>24s} {'walls nl':>24s}",
-              "-" * 118]
+              f"{'eval TF':>8s} {'eval nl':>8s} {'CPU TF':>8s} {'CPU nl':>8s} | {'walls TF (all rounds)':>22s} "
+              f"{'walls nl':>22s}",
+              "-" * 130]
     for n in names:
         tf_res, nl_res = results[(n, "tf")], results[(n, "neuralab")]
 
@@ -675,9 +798,10 @@ def _report(a, names, results, run_epochs, epochs, use_tf, load0):
 
         lines.append(f"{n:12s} {_fmt(ph(tf_res, 'startup'), 2):>8s} {_fmt(ph(nl_res, 'startup'), 2):>8s} "
                      f"{_fmt(ph(tf_res, 'epoch'), 2):>8s} {_fmt(ph(nl_res, 'epoch'), 2):>8s} "
-                     f"{_fmt(ph(tf_res, 'eval'), 2):>8s} {_fmt(ph(nl_res, 'eval'), 2):>8s} | "
-                     f"{' '.join(_fmt(x['wall']) for x in tf_res):>24s} "
-                     f"{' '.join(_fmt(x['wall']) for x in nl_res):>24s}")
+                     f"{_fmt(ph(tf_res, 'eval'), 2):>8s} {_fmt(ph(nl_res, 'eval'), 2):>8s} "
+                     f"{_fmt(ph(tf_res, 'cpu'), 1):>8s} {_fmt(ph(nl_res, 'cpu'), 1):>8s} | "
+                     f"{' '.join(_fmt(x['wall']) for x in tf_res):>22s} "
+                     f"{' '.join(_fmt(x['wall']) for x in nl_res):>22s}")
     return lines
 
 

@@ -153,3 +153,43 @@ def test_softmax_cross_entropy_records_the_fused_op_and_falls_back_elsewhere():
         losses.softmax_cross_entropy(nl.placeholder((None, 10)), nl.placeholder((None,), dtype="int64"))
         types = [o.type for o in g.ops]
     assert "SoftmaxCrossEntropyWithLogits" not in types
+
+
+_ZEN5 = ("processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\n"
+         "flags\t\t: fpu sse2 avx2 avx512f avx512dq avx512bw avx512vl avx512_bf16\n\nprocessor\t: 1\n")
+
+
+def test_openblas_kernel_choice_only_for_cpus_newer_than_its_dispatch(tmp_path):
+    from neuralab import _blas_kernels as B
+
+    assert B.wanted(_ZEN5) == "SkylakeX"
+    assert B.wanted(_ZEN5.replace("cpu family\t: 26", "cpu family\t: 25")) is None  # Zen 4: OpenBLAS knows it
+    assert B.wanted(_ZEN5.replace("AuthenticAMD", "GenuineIntel")) is None
+    assert B.wanted(_ZEN5.replace(" avx512bw", "")) is None  # the kernels need all four AVX-512 subsets
+    assert B.wanted("garbage") is None and B.wanted("") is None
+    info = tmp_path / "cpuinfo"
+    info.write_text(_ZEN5)
+    env = {}
+    assert B.choose(env, {}, str(info)) == "SkylakeX" and env == {"OPENBLAS_CORETYPE": "SkylakeX"}
+    for env, mods in [({"OPENBLAS_CORETYPE": "Haswell"}, {}), ({}, {"numpy": object()})]:
+        before = dict(env)
+        assert B.choose(env, mods, str(info)) is None and env == before  # the user's choice; NumPy loaded already
+    assert B.choose({}, {}, str(tmp_path / "missing")) is None
+
+
+def test_importing_neuralab_first_selects_the_kernels_on_this_machine():
+    import os
+    import subprocess
+    import sys
+
+    from neuralab import _blas_kernels as B
+
+    try:
+        with open("/proc/cpuinfo") as fh:
+            want = B.wanted(fh.read())
+    except OSError:
+        want = None
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_CORETYPE"}
+    out = subprocess.run([sys.executable, "-c", "import neuralab, os; print(os.environ.get('OPENBLAS_CORETYPE'))"],
+                         capture_output=True, text=True, env=env, check=True).stdout.strip()
+    assert out == str(want)
