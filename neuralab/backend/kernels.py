@@ -202,8 +202,9 @@ def conv2d_grad_input(xp, g, w, x_shape, stride, pads):
     """
     g, w, dt = _np_impl._common(xp, g, w)
     kh, kw, c, co = w.shape
-    nb = _fast(xp, g, w)
-    if nb is None or c <= _np_impl.SMALL_CIN or g.size == 0 or kh * kw * c == 0 or 0 in x_shape:
+    small = c <= _np_impl.SMALL_CIN or g.size == 0 or kh * kw * c == 0 or 0 in x_shape
+    nb = None if small else _fast(xp, g, w)  # (the few-channel path is NumPy's: no need to load Numba)
+    if nb is None:
         return _np_impl.conv2d_backward_input(xp, g, w, x_shape, stride, pads)
     n, oh, ow, _ = g.shape
     k = kh * kw * c
