@@ -666,6 +666,7 @@ def main(argv=None):
     p.add_argument("--label", default="", help="a label for the --profile table (e.g. before/after)")
     p.add_argument("--gemm", action="store_true", help="time the deep program's 14 GEMMs per layout, hot and cold, "
                    "with 1 and 2 BLAS threads (threadpoolctl); appends the tables to --out if given")
+    p.add_argument("--gemm-worker", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
     names = a.only.split(",") if a.only else list(PROGRAMS)
     unknown = [n for n in names if n not in PROGRAMS]
@@ -674,14 +675,25 @@ def main(argv=None):
     if a.write_programs:
         print(write_programs(a.write_programs, names))
         return 0
-    if a.gemm:
-        from threadpoolctl import threadpool_limits
+    if a.gemm_worker:  # one OpenBLAS kernel set (chosen by the parent through OPENBLAS_CORETYPE), 1 and 2 threads
+        import numpy  # noqa: F401 - loads OpenBLAS, so that threadpoolctl finds (and limits) it
+        from threadpoolctl import threadpool_info, threadpool_limits
 
-        load0 = _loadavg()
-        lines = [f"The deep program's GEMMs (float32), {_cpu()}, {_versions(False)}", ""]
+        arch = [d.get("architecture") for d in threadpool_info() if d.get("internal_api") == "openblas"]
         for th in (1, 2):
             with threadpool_limits(th, user_api="blas"):
-                lines += [f"-- {th} BLAS thread(s), median microseconds per call", *gemm_study(), ""]
+                print(f"-- OpenBLAS kernels {arch}, {th} thread(s): median microseconds per call")
+                print("\n".join(gemm_study()) + "\n", flush=True)
+        return 0
+    if a.gemm:
+        load0 = _loadavg()
+        lines = [f"The deep program's GEMMs (float32), {_cpu()}, {_versions(False)}",
+                 "OpenBLAS's own choice on this CPU (Haswell, AVX2) against its AVX-512 kernels (SkylakeX), each in "
+                 "a fresh process (OPENBLAS_CORETYPE is read when NumPy loads OpenBLAS)", ""]
+        for core in ("Haswell", "SkylakeX"):
+            r = subprocess.run([sys.executable, __file__, "--gemm-worker"], capture_output=True, text=True,
+                               env={**os.environ, "OPENBLAS_CORETYPE": core})
+            lines += [r.stdout.rstrip(), r.stderr.strip()[-2000:], ""]
         lines.append(f"(load average at start {load0}, at the end {_loadavg()})")
         text = "\n".join(lines) + "\n"
         print(text)
