@@ -123,6 +123,12 @@ def _check_state(what, name, s, x, H, lead):
     return s
 
 
+def _as_dtype(w, *ts):
+    """Inputs and states in the weights' dtype (as the layers' parameters decide it; None stays None)."""
+    d = w.dtype
+    return tuple(t if t is None or t.dtype == d else E.cast(t, d) for t in ts)
+
+
 def _live(x, *ws):
     """In graph mode, weights enter through read nodes (ops on weights alone stay graph nodes)."""
     if x.data is not None:
@@ -147,6 +153,7 @@ def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
     act = _activation("rnn_cell", nonlinearity)
     H = _check_weights("rnn_cell", 1, x.shape[-1], w_ih, w_hh, b_ih, b_hh)
     h = _check_state("rnn_cell", "h", h, x, H, x.shape[:-1])
+    x, h = _as_dtype(w_ih, x, h)
     return act(_gates(x, h, *_live(x, w_ih, w_hh, b_ih, b_hh)))
 
 
@@ -166,6 +173,7 @@ def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None, *, gate_order="ifgo", f
     H = _check_weights("lstm_cell", 4, x.shape[-1], w_ih, w_hh, b_ih, b_hh)
     h = _check_state("lstm_cell", "h", h, x, H, x.shape[:-1])
     c = _check_state("lstm_cell", "c", c, x, H, x.shape[:-1])
+    x, h, c = _as_dtype(w_ih, x, h, c)
     gates = _gates(x, h, *_live(x, w_ih, w_hh, b_ih, b_hh))
     if c is None:
         c = S.zeros_like(_block0(gates, H))
@@ -183,6 +191,7 @@ def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
     x, h, w_ih, w_hh, b_ih, b_hh = (_t(v) for v in (x, h, w_ih, w_hh, b_ih, b_hh))
     H = _check_weights("gru_cell", 3, x.shape[-1], w_ih, w_hh, b_ih, b_hh)
     h = _check_state("gru_cell", "h", h, x, H, x.shape[:-1])
+    x, h = _as_dtype(w_ih, x, h)
     w_ih, w_hh, b_ih, b_hh = _live(x, w_ih, w_hh, b_ih, b_hh)
     xg = _linear(x, w_ih, b_ih)
     if h is None:
@@ -306,6 +315,7 @@ def _sequence(what, mode, x, w_ih, w_hh, b_ih, b_hh, states, lengths, mask, reve
     G = R.MODES[mode]
     H = _check_weights(what, G, x.shape[-1], w_ih, w_hh, b_ih, b_hh)
     states = [_check_state(what, name, s, x, H, x.shape[1:-1]) for name, s in states]
+    x, *states = _as_dtype(w_hh, x, *states)
     T = x.shape[0]
     m = _sequence_mask_of(what, T, x.shape[1], lengths, mask)
     w_ih, w_hh, b_ih, b_hh = _live(x, w_ih, w_hh, b_ih, b_hh)

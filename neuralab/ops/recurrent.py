@@ -585,7 +585,8 @@ class Recurrence(_SequenceLayout, Op):
     Outputs: ``out`` ``(T, B, H)``, ``h_n`` (and ``c_n``) ``(B, H)``, then what
     the backward reads (``acts``, the state history ``hs``/``cs`` of shape
     ``(T+1, B, H)`` in processing order, the GRU's ``h W_hn^T + b_hn``); only
-    the first two (three) are differentiable.
+    the first two (three) are differentiable. Without a mask ``out`` is a view
+    of ``hs`` (``hs[1:]``, reversed for ``reverse``).
 
     Each step is one GEMM ``h @ W_hh^T`` written into a preallocated buffer and
     the cell kernel of :func:`lstm_cell_forward` / :func:`gru_cell_forward` (or
@@ -611,8 +612,9 @@ class Recurrence(_SequenceLayout, Op):
         mode = self.mode
         hs = xp.empty((T + 1, B, H), dtype=dt)
         hs[0] = a["h0"] if self.init else 0
-        out = xp.empty((T, B, H), dtype=dt)
         mask = a.get("mask")
+        # unmasked, the outputs are the state history itself (a view: no copy, no second array)
+        out = xp.empty((T, B, H), dtype=dt) if mask is not None else (hs[1:][::-1] if self.reverse else hs[1:])
         wt = w.T
         skip_first = not self.init  # h_0 = 0: the first step needs no GEMM
         if mode == "lstm":
@@ -697,9 +699,10 @@ class Recurrence(_SequenceLayout, Op):
 
 
 def _emit(xp, mask, t, k, out, hs, cs=None):
-    """Masked rows keep the previous state; ``out[t]`` is the new hidden state (zero where masked)."""
+    """Masked rows keep the previous state; ``out[t]`` is the new hidden state (zero where masked).
+
+    Without a mask ``out`` is a view of ``hs`` and there is nothing to do."""
     if mask is None:
-        out[t] = hs[k + 1]
         return
     m = mask[t]
     inv = ~m

@@ -362,6 +362,8 @@ def test_shapes_names_and_unbatched_input():
     batched, hb = gru(np.zeros((5, 1, 4), np.float32))
     np.testing.assert_array_equal(out.numpy(), batched.numpy()[:, 0])
     assert repr(lstm) == "LSTM(10, 20, num_layers=2, batch_first=True, bidirectional=True)"
+    out64, _ = lstm(np.zeros((3, 7, 10)))  # inputs take the parameters' dtype, as in the Trainer
+    assert out64.dtype == np.float32
     assert repr(nn.RNN(3, 4, nonlinearity="relu")) == "RNN(3, 4, nonlinearity='relu')"
 
 
