@@ -209,3 +209,52 @@ def test_file_writer_events_read_back_and_flush(tmp_path):
     ea = ea_mod.EventAccumulator(str(tmp_path / "run"), size_guidance={"scalars": 0, "histograms": 0})
     ea.Reload()
     assert [e.step for e in ea.Scalars("mean")] == list(range(5)) and ea.Histograms("values")[-1].step == 10
+
+
+# -- the whole-program benchmark's programs (benchmarks/bench_tf1_programs.py): a tiny check ----------------
+
+def _bench_module():
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "benchmarks" / "bench_tf1_programs.py"
+    spec = importlib.util.spec_from_file_location("bench_tf1_programs", path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_benchmark_programs_run_through_the_runner_and_time_their_phases(tmp_path, capsys):
+    from neuralab.compat.v1.runner import run_script
+    from neuralab.data import digits, write_idx
+
+    bench = _bench_module()
+    ds = digits()
+    img = np.pad(np.kron(ds.x_train[:300].reshape(-1, 8, 8), np.ones((1, 3, 3))), ((0, 0), (2, 2), (2, 2)))
+    for stem, arr in [("train-images-idx3-ubyte", img), ("t10k-images-idx3-ubyte", img[:100])]:
+        write_idx(tmp_path / f"{stem}.gz", np.round(arr * 255).astype(np.uint8))
+    write_idx(tmp_path / "train-labels-idx1-ubyte.gz", ds.y_train[:300].astype(np.uint8))
+    write_idx(tmp_path / "t10k-labels-idx1-ubyte.gz", ds.y_train[:100].astype(np.uint8))
+    progs = bench.write_programs(tmp_path / "progs", ["softmax", "dropout"])
+    for name in ("softmax", "dropout"):
+        tf_text = (progs / f"{name}_tf.py").read_text()
+        assert "import tensorflow.compat.v1 as tf\ntf.disable_v2_behavior()" in tf_text
+        assert "import _tf1_input_data as input_data" in tf_text
+        assert tf_text.count("\n") == (progs / f"{name}.py").read_text().count("\n") + 3  # only the imports differ
+        with pytest.warns(UserWarning):  # a fixture, not the official MNIST
+            run_script(str(progs / f"{name}.py"), [str(tmp_path), "30"])
+        out = capsys.readouterr().out
+        assert "Learning started" in out and "Epoch: 0030" in out and "Learning Finished!" in out
+        costs = [float(line.split("cost =")[1]) for line in out.splitlines() if line.startswith("Epoch:")]
+        assert costs[-1] < 0.7 * costs[0]  # it learns
+        acc = float(out.split("Accuracy:")[1].split()[0])
+        assert 0.3 < acc <= 1.0 if name == "dropout" else 0.0 <= acc <= 1.0  # (chance 0.1; softmax starts far off)
+    # the harness's phase split, on a stand-in program that prints the same markers
+    fake = tmp_path / "fake.py"
+    fake.write_text("import time\nprint('Learning started.')\nfor e in range(2):\n    time.sleep(0.05)\n"
+                    "    print('Epoch:', e)\nprint('Learning Finished!')\nprint('Accuracy: 0.5')\n")
+    import sys
+
+    res = bench.run_program([sys.executable, str(fake)])
+    assert res["rc"] == 0 and res["accuracy"] == 0.5 and res["epochs"] == 2 and res["train"] >= 0.1
+    assert abs(bench.normalized(res, 4) - (res["startup"] + 2 * res["train"] + res["eval"])) < 1e-9
