@@ -18,6 +18,7 @@ import pytest
 
 import neuralab.compat.v1 as tf
 from neuralab.compat.v1.runner import run_script
+from test_estimator_eager import eager  # noqa: F401  (eager mode for one test)
 from test_tf1_scripts import mnist_dir  # noqa: F401, F811  (the fixture: 600/200 MNIST-sized digits, idx format)
 
 rnn = tf.nn.rnn_cell
@@ -499,6 +500,68 @@ def test_dropout_wrapper_keep_probs():
         v = s.run(var_out, {x: xs}) != 0
         assert np.all(v == v[:1, :1])  # variational: one [1, depth] mask for every step and batch entry
         assert 0.2 < v.mean() < 0.8
+
+
+def test_dropout_wrapper_with_a_seed_repeats_its_masks():
+    def run():
+        with tf.Graph().as_default():
+            tf.set_random_seed(11)
+            x = tf.placeholder(tf.float32, [None, 6, 2])
+            cell = rnn.DropoutWrapper(rnn.GRUCell(8), input_keep_prob=0.7, output_keep_prob=0.6, seed=5)
+            out, _ = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+            with tf.Session() as s:
+                s.run(tf.global_variables_initializer())
+                return s.run(out, {x: np.ones((3, 6, 2))}), s.run(out, {x: np.ones((3, 6, 2))})
+    a1, a2 = run()
+    b1, _ = run()
+    np.testing.assert_array_equal(a1, b1)  # the same program draws the same masks
+    assert not np.array_equal(a1 != 0, a2 != 0)  # and each run draws new ones
+
+
+# ---------------------------------------------------------------------------------------
+# the rest of the cell API, eager execution
+# ---------------------------------------------------------------------------------------
+
+def test_cell_api_block_cell_device_wrapper_initial_state():
+    lstm = tf.contrib.rnn.LSTMBlockCell(3, use_peephole=True)
+    x = tf.placeholder(tf.float64, [None, T, I])
+    out_block, _ = tf.nn.dynamic_rnn(lstm, x, dtype=tf.float64)
+    assert [v.name for v in lstm.variables] == ["rnn/lstm_cell/kernel:0", "rnn/lstm_cell/bias:0",
+                                                "rnn/lstm_cell/w_f_diag:0", "rnn/lstm_cell/w_i_diag:0",
+                                                "rnn/lstm_cell/w_o_diag:0"]
+    dev = rnn.DeviceWrapper(lstm, "/cpu:0")
+    assert dev.state_size == rnn.LSTMStateTuple(3, 3) and dev.output_size == 3 and dev.wrapped_cell is lstm
+    out_dev, _ = tf.nn.dynamic_rnn(dev, x, dtype=tf.float64)  # (the built cell again: the same variables)
+    s0 = lstm.get_initial_state(inputs=x[:, 0])
+    assert s0.c.shape.as_list() == [None, 3] and s0.dtype == tf.float64
+    flat = rnn.MultiRNNCell([rnn.GRUCell(2), rnn.BasicRNNCell(3)], state_is_tuple=False)
+    assert flat.state_size == 5
+    z = flat.zero_state(4, tf.float32)
+    assert z.shape.as_list() == [4, 5]
+    out_flat, st_flat = tf.nn.dynamic_rnn(flat, x, dtype=tf.float64, scope="flat")
+    assert st_flat.shape.as_list() == [None, 5]
+    with tf.Session() as s:
+        s.run(tf.global_variables_initializer())
+        a, b, sf, of = s.run([out_block, out_dev, st_flat, out_flat], {x: _x()})
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(sf[:, 2:], of[:, -1])  # the concatenated state ends with the last output
+    with pytest.raises(TypeError, match="batch_size must be an integer"):
+        rnn.GRUCell(2).zero_state(2.5, tf.float32)
+
+
+def test_cells_and_dynamic_rnn_in_eager_mode(eager):  # noqa: F811
+    x = tf.constant(_x(0, (2, 4, 3)), tf.float64)
+    cell = rnn.GRUCell(2)
+    with tf.GradientTape() as tape:
+        out, st = tf.nn.dynamic_rnn(cell, x, sequence_length=[4, 1], dtype=tf.float64)
+        loss = tf.reduce_sum(out)
+    grads = tape.gradient(loss, cell.variables)
+    assert out.numpy().shape == (2, 4, 2) and np.all(out.numpy()[1, 1:] == 0)
+    np.testing.assert_array_equal(st.numpy()[1], out.numpy()[1, 0])
+    assert cell.variables[0].name == "rnn/gru_cell/gates/kernel:0"
+    assert [g.shape.as_list() for g in grads] == [[5, 4], [4], [5, 2], [2]]
+    o, _ = cell(x[:, 0], st)
+    assert o.numpy().shape == (2, 2)
 
 
 # ---------------------------------------------------------------------------------------

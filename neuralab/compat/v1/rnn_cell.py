@@ -358,10 +358,12 @@ class _OneState(LayerRNNCell):
 
     @property
     def state_size(self):
+        """The size(s) of the state (see the class docstring)."""
         return self._num_units
 
     @property
     def output_size(self):
+        """The size of the output."""
         return self._num_units
 
     def _sequence(self, x, state, seq):
@@ -381,6 +383,7 @@ class BasicRNNCell(_OneState):
         self._native, self._activation = _activation(activation)
 
     def build(self, input_shape):
+        """Create the variables for inputs of ``input_shape`` (its last dimension is the input depth)."""
         self._depth = _input_depth(self, input_shape)
         n = self._num_units
         self._kernel = self.add_weight("kernel", [self._depth + n, n])
@@ -388,6 +391,7 @@ class BasicRNNCell(_OneState):
         self.built = True
 
     def call(self, inputs, state, _seq=None):
+        """One step ``(output, new_state)``; with ``_seq`` (a sequence description) the whole time-major sequence."""
         x, h = as_tensor(inputs), as_tensor(state)
         _check_depth(self, x, self._depth)
         K, b = as_tensor(self._kernel), as_tensor(self._bias)
@@ -432,6 +436,7 @@ class GRUCell(_OneState):
         self._kernel_initializer, self._bias_initializer = kernel_initializer, bias_initializer
 
     def build(self, input_shape):
+        """Create the variables for inputs of ``input_shape`` (its last dimension is the input depth)."""
         self._depth = d = _input_depth(self, input_shape)
         n = self._num_units
         self._gate_kernel = self.add_weight("gates/kernel", [d + n, 2 * n], initializer=self._kernel_initializer)
@@ -454,6 +459,7 @@ class GRUCell(_OneState):
         return new_h, new_h
 
     def call(self, inputs, state, _seq=None):
+        """One step ``(output, new_state)``; with ``_seq`` (a sequence description) the whole time-major sequence."""
         x, h = as_tensor(inputs), as_tensor(state)
         _check_depth(self, x, self._depth)
         d = self._depth
@@ -524,6 +530,7 @@ class _LSTMBase(LayerRNNCell):
         return m
 
     def call(self, inputs, state, _seq=None):
+        """One step ``(output, new_state)``; with ``_seq`` (a sequence description) the whole time-major sequence."""
         x = as_tensor(inputs)
         _check_depth(self, x, self._depth)
         c, h = self._split_state(state)
@@ -579,14 +586,17 @@ class BasicLSTMCell(_LSTMBase):
 
     @property
     def state_size(self):
+        """The size(s) of the state (see the class docstring)."""
         n = self._num_units
         return LSTMStateTuple(n, n) if self._state_is_tuple else 2 * n
 
     @property
     def output_size(self):
+        """The size of the output."""
         return self._num_units
 
     def build(self, input_shape):
+        """Create the variables for inputs of ``input_shape`` (its last dimension is the input depth)."""
         self._depth = _input_depth(self, input_shape)
         n = self._num_units
         self._kernel = self.add_weight("kernel", [self._depth + n, 4 * n])
@@ -626,6 +636,7 @@ class LSTMCell(_LSTMBase):
 
     @property
     def state_size(self):
+        """The size(s) of the state (see the class docstring)."""
         n, p = self._num_units, self._num_proj
         if p is None:
             return LSTMStateTuple(n, n) if self._state_is_tuple else 2 * n
@@ -633,9 +644,11 @@ class LSTMCell(_LSTMBase):
 
     @property
     def output_size(self):
+        """The size of the output."""
         return self._num_units if self._num_proj is None else self._num_proj
 
     def build(self, input_shape):
+        """Create the variables for inputs of ``input_shape`` (its last dimension is the input depth)."""
         self._depth = d = _input_depth(self, input_shape)
         n = self._num_units
         h = n if self._num_proj is None else self._num_proj
@@ -678,12 +691,14 @@ class MultiRNNCell(RNNCell):
 
     @property
     def state_size(self):
+        """The size(s) of the state (see the class docstring)."""
         if self._state_is_tuple:
             return tuple(c.state_size for c in self._cells)
         return sum(_size(c.state_size) for c in self._cells)
 
     @property
     def output_size(self):
+        """The size of the output."""
         return self._cells[-1].output_size
 
     def zero_state(self, batch_size, dtype):
@@ -707,17 +722,20 @@ class MultiRNNCell(RNNCell):
 
     @property
     def trainable_variables(self):
+        """The trainable variables."""
         return [v for v in self.variables if v.trainable]
 
     trainable_weights = trainable_variables
 
     @property
     def non_trainable_variables(self):
+        """The non-trainable variables."""
         return [v for v in self.variables if not v.trainable]
 
     non_trainable_weights = non_trainable_variables
 
     def call(self, inputs, state, _seq=None):
+        """One step ``(output, new_state)``; with ``_seq`` (a sequence description) the whole time-major sequence."""
         if self._state_is_tuple and (not _is_nested(state) or len(state) != len(self._cells)):
             raise ValueError(f"Expected state to be a tuple of length {len(self._cells)}, but received: "
                              f"{_describe(state)}")
@@ -760,10 +778,12 @@ class _Wrapper(RNNCell):
 
     @property
     def state_size(self):
+        """The size(s) of the state (see the class docstring)."""
         return self.cell.state_size
 
     @property
     def output_size(self):
+        """The size of the output."""
         return self.cell.output_size
 
     def zero_state(self, batch_size, dtype):
@@ -780,6 +800,7 @@ class _Wrapper(RNNCell):
 
     @property
     def trainable_variables(self):
+        """The trainable variables."""
         return [v for v in self.variables if v.trainable]
 
     trainable_weights = trainable_variables
