@@ -72,16 +72,6 @@ def make_compat(kind):
     return lambda: sess.run(train, feed)
 
 
-def cpu_model():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--rounds", type=int, default=5)
@@ -95,6 +85,7 @@ def main():
         threads.set_num_threads(1)
     clock = time.process_time if args.clock == "cpu" else time.perf_counter
     import numpy as np
+    from bench_mnist import cpu_model  # (this folder is on sys.path when the script runs)
 
     import neuralab as nl
 
