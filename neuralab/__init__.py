@@ -11,7 +11,6 @@ define-then-run graphs with placeholders, or as compiled replays.
 >>> f.backward(); x.grad, y.grad, z.grad
 (Tensor(-4., dtype=float32), Tensor(-4., dtype=float32), Tensor(3., dtype=float32))
 """
-from . import _blas_kernels  # noqa: F401, I001  (first: picks OpenBLAS's kernels before NumPy loads it)
 from ._core.autograd import grad, gradients, value_and_grad
 from ._core.config import detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from ._core.dtypes import (
