@@ -31,6 +31,16 @@ table says so.
     python benchmarks/bench_tf1_programs.py --quick         # 1 epoch each, a smoke test (~3 min)
     python benchmarks/bench_tf1_programs.py --only deep,dropout --no-tf
     python benchmarks/bench_tf1_programs.py --write-programs DIR   # just write the program files
+    python benchmarks/bench_tf1_programs.py --threads 1            # one thread each (robust on a busy machine)
+    python benchmarks/bench_tf1_programs.py --native-blas          # OpenBLAS's own kernels (see below)
+    python benchmarks/bench_tf1_programs.py --profile deep --epochs 1   # where one program's time goes
+    python benchmarks/bench_tf1_programs.py --gemm                 # the deep program's GEMMs, kernels x threads
+
+This project's machine sets ``OPENBLAS_CORETYPE=Haswell`` in its environment, so NumPy's OpenBLAS runs its AVX2
+kernels on a CPU with full-width AVX-512 (TensorFlow's oneDNN uses AVX-512); ``--native-blas`` unsets the variable
+for the neuralab runs (OpenBLAS then picks its AVX-512 kernels) and the header records which ones ran. With
+OpenBLAS's default of one thread per core, another busy process on the two cores slows its GEMMs many times over
+(its threads wait for each other); ``--threads 1`` gives both sides one thread.
 
 Results go to ``benchmarks/results/tf1_programs.txt`` (``tf1_programs_quick.txt`` with ``--quick``) with the
 machine, library versions, thread settings and the load average at the start and the end.
@@ -356,10 +366,13 @@ def _neuralab_cmd():
     return [str(exe)] if exe.exists() else [sys.executable, "-m", "neuralab.cli"]
 
 
-def run_program(cmd, env=None, cwd=None):
-    """Run ``cmd``; returns a dict: wall, the phases (start-up, training, per epoch, evaluation), accuracy,
-    peak RSS (MiB), return code and the output's tail. Every output line is timestamped as it arrives."""
+def run_program(cmd, env=None, cwd=None, unset=()):
+    """Run ``cmd`` (with ``env`` added to the environment and the variables ``unset`` removed); returns a dict:
+    wall, CPU, the phases (start-up, training, per epoch, evaluation), accuracy, peak RSS (MiB), return code
+    and the output's tail. Every output line is timestamped as it arrives."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "TF_CPP_MIN_LOG_LEVEL": "2", **(env or {})}
+    for k in unset:
+        env.pop(k, None)
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, cwd=cwd, text=True,
                          bufsize=1)
@@ -659,6 +672,9 @@ def main(argv=None):
     p.add_argument("--no-tf", action="store_true", help="neuralab only")
     p.add_argument("--threads", type=int, help="threads for both sides: OPENBLAS/OMP/NUMBA_NUM_THREADS for neuralab, "
                    "TF_NUM_INTRAOP_THREADS and OMP_NUM_THREADS for TF (default: each library's own, one per core)")
+    p.add_argument("--native-blas", action="store_true", help="unset OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE for the "
+                   "neuralab runs (this machine's environment sets OPENBLAS_CORETYPE=Haswell, so NumPy's OpenBLAS "
+                   "runs AVX2 kernels; unset, OpenBLAS picks its AVX-512 kernels for this CPU)")
     p.add_argument("--out")
     p.add_argument("--write-programs", metavar="DIR", help="write the program files to DIR and exit")
     p.add_argument("--profile", metavar="NAME", help="profile program NAME in this process (kernels, Session.run, "
@@ -688,8 +704,10 @@ def main(argv=None):
     if a.gemm:
         load0 = _loadavg()
         lines = [f"The deep program's GEMMs (float32), {_cpu()}, {_versions(False)}",
-                 "OpenBLAS's own choice on this CPU (Haswell, AVX2) against its AVX-512 kernels (SkylakeX), each in "
-                 "a fresh process (OPENBLAS_CORETYPE is read when NumPy loads OpenBLAS)", ""]
+                 "OpenBLAS's AVX2 kernels (Haswell: what this machine's environment forces with "
+                 f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}) against the AVX-512 kernels "
+                 "(SkylakeX: what OpenBLAS picks for this CPU when the variable is unset), each in a fresh process "
+                 "(OpenBLAS reads it when NumPy loads it)", ""]
         for core in ("Haswell", "SkylakeX"):
             r = subprocess.run([sys.executable, __file__, "--gemm-worker"], capture_output=True, text=True,
                                env={**os.environ, "OPENBLAS_CORETYPE": core})
@@ -736,7 +754,9 @@ def main(argv=None):
                         cmd = [*_neuralab_cmd(), "tf1", str(tmp / f"{n}.py"), *args]
                     else:
                         cmd = [TF_PYTHON, str(tmp / f"{n}_tf.py"), *args]
-                    res = run_program(cmd, env=_thread_env(a.threads, side), cwd=str(tmp))
+                    res = run_program(cmd, env=_thread_env(a.threads, side), cwd=str(tmp),
+                                      unset=("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if a.native_blas and
+                                      side == "neuralab" else ())
                     results[(n, side)].append(res)
                     status = "" if res["rc"] == 0 else f" FAILED rc={res['rc']}:\n{res['tail']}"
                     print(f"round {r + 1} {n:8s} {side:8s} wall {res['wall']:7.1f} s  "
@@ -763,6 +783,11 @@ def _report(a, names, results, run_epochs, epochs, use_tf, load0):
                        f"{_thread_env(a.threads, 'tf')} for TF" if a.threads else
                        "each library's default (one per core); environment: " + ", ".join(
                            f"{k}={os.environ.get(k, 'unset')}" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS"))),
+        "NumPy's OpenBLAS kernels for neuralab: " + ("OpenBLAS's own choice (--native-blas: OPENBLAS_CORETYPE and "
+                                                     "OPENBLAS_L2_SIZE unset)" if a.native_blas else
+                                                     f"OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')}"
+                                                     f", OPENBLAS_L2_SIZE={os.environ.get('OPENBLAS_L2_SIZE', 'unset')}"
+                                                     " from the environment"),
         f"load average (1, 5, 15 min) at start: {load0}; at the end: {_loadavg()}",
         f"data: {a.data}; {a.rounds} interleaved round(s), medians; each program in its own process, wall time "
         "from the parent (start-up, imports, data loading, graph, training, evaluation)",
