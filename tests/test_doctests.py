@@ -16,8 +16,6 @@ import pytest
 
 import neuralab
 
-#: packages whose examples the lead is turning into doctests; remove an entry when its examples pass
-LEAD_OWNED_EXCLUDED = ("neuralab.compat",)
 #: modules that do work when imported (``python -m neuralab`` runs the XOR lab)
 NOT_IMPORTABLE = ("neuralab.__main__",)
 #: optional extras: an example that needs one which is missing is skipped, not failed
@@ -28,7 +26,7 @@ OPTIONAL = ("safetensors", "tensorboardX", "tensorboard", "scipy", "tqdm", "yaml
 def _modules():
     names = ["neuralab"]
     for m in pkgutil.walk_packages(neuralab.__path__, "neuralab."):
-        if m.name.startswith(LEAD_OWNED_EXCLUDED) or m.name in NOT_IMPORTABLE:
+        if m.name in NOT_IMPORTABLE:
             continue
         names.append(m.name)
     return sorted(names)

@@ -10,6 +10,7 @@ ends every rank (mpiexec then exits non-zero). Python scripts get the same from
 from __future__ import annotations
 
 import sys
+import time
 
 
 def run_guarded(fn, *args, user_errors=(Exception,)):
@@ -32,5 +33,8 @@ def run_guarded(fn, *args, user_errors=(Exception,)):
         msg = " ".join(str(e.args[0] if isinstance(e, KeyError) and e.args else e).split()) or type(e).__name__
         print(f"neuralab (rank {comm.Get_rank()} of {comm.Get_size()}): {kind}: {msg}; stopping every rank",
               file=sys.stderr, flush=True)
+        # MPI_Abort kills every rank at once; give mpiexec's proxy a moment to forward the line first
+        # (without it the message is sometimes lost on a fast machine)
+        time.sleep(0.5)
         comm.Abort(code)
         raise

@@ -236,3 +236,16 @@ def test_compat_tensors_go_into_native_functions():
     y = nl.functional.relu(x)  # a native function takes a tf.Tensor (it stands for a neuralab tensor)
     out = nl.run(y, {x: [[-1.0, 2.0]]})
     np.testing.assert_array_equal(out, [[0.0, 2.0]])
+
+
+def test_op_type_is_tfs_where_neuralab_composes_the_op():
+    """tf.nn.relu is neuralab's maximum(0, x); TF (and programs that filter get_operations() by type) call it Relu."""
+    tf.reset_default_graph()
+    x = tf.placeholder(tf.float32, [None, 3])
+    ops = {f.__name__: f(x).op for f in (tf.nn.relu, tf.nn.relu6, tf.nn.softmax, tf.sigmoid)}
+    assert {k: o.type for k, o in ops.items()} == {"relu": "Relu", "relu6": "Relu6", "softmax": "Softmax",
+                                                   "sigmoid": "Sigmoid"}
+    named = tf.nn.relu(x, name="hidden")
+    assert named.op.type == "Relu" and named.name == "hidden:0"
+    assert tf.matmul(x, tf.ones([3, 2])).op.type == "MatMul"
+    assert [o.name for o in tf.get_default_graph().get_operations() if o.type == "Relu"] == ["Relu", "hidden"]

@@ -13,6 +13,29 @@ Names the adapter does not provide raise an AttributeError saying so
 (``neuralab.compat.v1 does not provide `tf.xyz` yet``). Run a TF 1.x script
 unchanged with ``python -m neuralab.compat.v1.runner script.py`` (it maps
 ``import tensorflow`` to this module for the duration of the run).
+
+>>> import neuralab.compat.v1 as tf
+>>> tf.reset_default_graph()
+>>> x = tf.placeholder(tf.float32, [None, 2], name="x")
+>>> W = tf.Variable([[1.0], [2.0]], name="W")
+>>> y = tf.sigmoid(tf.matmul(x, W))
+>>> print(y)                                     # TF's names and shapes: ? is a size known at run time
+Tensor("Sigmoid:0", shape=(?, 1), dtype=float32)
+>>> y.get_shape().as_list(), tf.get_default_graph().get_tensor_by_name("x:0") is x
+([None, 1], True)
+>>> grad = tf.gradients(tf.reduce_sum(y), W)[0]  # d/dW of sum(sigmoid(xW)) = x^T sigmoid'(xW)
+>>> with tf.Session() as sess:
+...     sess.run(tf.global_variables_initializer())
+...     print(sess.run(y, {x: [[0.0, 0.0]]}))
+...     print(sess.run(grad, {x: [[1.0, 0.0]]}).ravel().round(4))  # sigmoid(1)(1 - sigmoid(1)) = 0.1966
+[[0.5]]
+[0.1966 0.    ]
+>>> print(tf.placeholder(tf.float32))            # no shape: unknown rank, as tutorials often write it
+Tensor("Placeholder:0", dtype=float32)
+>>> tf.no_such_function
+Traceback (most recent call last):
+...
+neuralab.compat.v1.missing.NotProvidedError: neuralab.compat.v1 does not provide `tf.no_such_function` yet
 """
 from __future__ import annotations
 

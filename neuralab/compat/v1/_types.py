@@ -12,6 +12,18 @@ fetch), an :class:`Operation` a neuralab ``Op``, a :class:`Graph` a neuralab
 counters). There is one wrapper per wrapped object, so wrappers can be dict
 keys and compared with ``is``. Everything TF-specific is translated here, at
 the adapter's edge; neuralab's classes are never modified.
+
+>>> import neuralab.compat.v1 as tf
+>>> tf.reset_default_graph()
+>>> with tf.name_scope("layer1"):
+...     h = tf.nn.relu(tf.matmul(tf.placeholder(tf.float32, [None, 3]), tf.ones([3, 7])))
+>>> h.name, h.op.name, h.op.type
+('layer1/Relu:0', 'layer1/Relu', 'Relu')
+>>> s = h.shape
+>>> s.ndims, s[1].value, s.is_fully_defined(), s.as_list()
+(2, 7, False, [None, 7])
+>>> tf.TensorShape([None, 7]).is_compatible_with(s)
+True
 """
 from __future__ import annotations
 
@@ -864,8 +876,8 @@ class Operation:
 
     @property
     def type(self):
-        """The op type as TF names it ("MatMul", "Assign", "NoOp", ...)."""
-        return self._op.type
+        """The op type as TF names it ("MatMul", "Assign", "NoOp", "Relu", ...)."""
+        return _TF_TYPES.get(self._op, self._op.type)
 
     @property
     def inputs(self):
@@ -981,6 +993,9 @@ def tfop(default_name=None, scope_name=False):
     itself (layers), and the result is not renamed.
     """
 
+    # a default name spelt like a TF op type ("Relu", "Softmax") is also the type TF gives the result's op
+    tf_type = default_name if default_name and default_name[:1].isupper() and default_name.isalnum() else None
+
     def deco(fn):
         get_name = _name_argument(fn)
 
@@ -996,7 +1011,7 @@ def tfop(default_name=None, scope_name=False):
             if not scope_name:
                 name = get_name(args, kwargs) or default_name
                 if name:
-                    _rename(out, mark, str(name))
+                    _rename(out, mark, str(name), tf_type)
             return wrap(out)
 
         call.__wrapped_tf__ = fn
@@ -1016,13 +1031,20 @@ def _first_tensor(out):
     return t if isinstance(t, (_NLTensor, Op)) else None
 
 
-def _rename(out, mark, name):
+#: TF's op type for ops made by an adapter function whose neuralab op has another type (tf.nn.relu is
+#: neuralab's Maximum; TF calls its node Relu); read by Operation.type, neuralab's ops are left as they are
+_TF_TYPES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _rename(out, mark, name, tf_type=None):
     t = _first_tensor(out)
     if t is None:
         return
     op = t if isinstance(t, Op) else t._op
     if op is None or getattr(op, "id", -1) < mark or getattr(op, "graph", None) is None:
         return  # not made by this call (an input returned as is)
+    if tf_type and op.type != tf_type:
+        _TF_TYPES[op] = tf_type
     if op.name is not None and op.name.rsplit("/", 1)[-1] == name:
         return
     op.name = op.graph.unique_name(name)
