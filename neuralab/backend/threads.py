@@ -31,6 +31,14 @@ _state = {"n": None, "blas": None}
 
 
 def _default() -> int:
+    """The libraries' own count: ``OPENBLAS_NUM_THREADS`` (else ``OMP_NUM_THREADS``) when set, else the cores."""
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS"):
+        try:
+            n = int(os.environ.get(var, ""))
+        except ValueError:
+            continue
+        if n >= 1:
+            return n
     return os.cpu_count() or 1
 
 
@@ -80,7 +88,8 @@ def set_num_threads(n: int | None) -> int | None:
 
 
 def get_num_threads() -> int:
-    """The thread count :func:`set_num_threads` set, or the number of cores when it was not called."""
+    """The thread count :func:`set_num_threads` set; when it was not called, ``OPENBLAS_NUM_THREADS`` (or
+    ``OMP_NUM_THREADS``) if set, else the number of cores. The optimizers' update split follows it too."""
     return _state["n"] if _state["n"] is not None else _default()
 
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import os
 
 import numpy as np
 
@@ -674,11 +675,16 @@ _pool_state = {"pool": None, "workers": None}
 
 
 def _pool():
-    import os
+    """(thread pool, workers) for the split update: ``neuralab.get_num_threads()`` threads in all, this one
+    included (so ``set_num_threads(1)`` or ``OPENBLAS_NUM_THREADS=1`` keeps the update on one core)."""
+    from ..backend.threads import get_num_threads
 
-    if _pool_state["workers"] is None:
-        n = os.cpu_count() or 1
-        _pool_state["workers"] = n
+    n = max(1, min(get_num_threads(), os.cpu_count() or 1))
+    if _pool_state["workers"] != n:
+        old = _pool_state["pool"]
+        _pool_state["pool"], _pool_state["workers"] = None, n
+        if old is not None:
+            old.shutdown(wait=False)
         if n > 1:
             from concurrent.futures import ThreadPoolExecutor
 

@@ -620,3 +620,33 @@ def test_weight_decay_same_in_every_update_path_and_compiled(size):
     for e, c, tp in zip(eager, comp, tps):
         np.testing.assert_array_equal(e, c)
         np.testing.assert_allclose(e, tp.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_big_parameter_update_split_follows_the_thread_setting(monkeypatch):
+    """A parameter above the split size is updated in chunks on neuralab's thread count: the same bits on one
+    thread (set_num_threads(1) or OPENBLAS_NUM_THREADS=1: no pool at all) as split over the cores."""
+    from neuralab.backend import threads
+    from neuralab.optim import optimizer as O
+
+    def step():
+        w = nl.tensor(np.linspace(-1, 1, O._SPLIT_MIN * 2, dtype=np.float32).reshape(512, -1), requires_grad=True)
+        opt = RMSProp([w], lr=1e-2)  # the generic update path (Adam may take the fused kernel)
+        for k in (1, 2):
+            w.grad = nl.tensor(np.cos(k * np.arange(w.numpy().size, dtype=np.float32)).reshape(w.shape))
+            opt.step()
+        return w.numpy().copy()
+
+    monkeypatch.setattr(O.os, "cpu_count", lambda: 2)
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
+    split = step()
+    assert O._pool_state["workers"] == 2 and O._pool_state["pool"] is not None
+    with threads.num_threads(1):
+        one = step()
+        assert O._pool_state["workers"] == 1 and O._pool_state["pool"] is None
+    monkeypatch.setenv("OPENBLAS_NUM_THREADS", "1")
+    assert threads.get_num_threads() == 1
+    env_one = step()
+    assert O._pool_state["pool"] is None
+    np.testing.assert_array_equal(split, one)
+    np.testing.assert_array_equal(split, env_one)
