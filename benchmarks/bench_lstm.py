@@ -17,13 +17,18 @@ A second table times one step's pointwise part alone (batch 64, hidden 256):
 the fused ``lstm_pointwise`` op and its backward against the same cell composed
 from ``nl.sigmoid``/``nl.tanh``/``*``/``+``, eagerly.
 
+This project's machine sets ``OPENBLAS_CORETYPE=Haswell`` in its environment,
+so NumPy's OpenBLAS runs its AVX2 kernels on a CPU with AVX-512 (PyTorch's
+MKL/oneDNN use AVX-512); ``--native-blas`` adds rows with the variable (and
+``OPENBLAS_L2_SIZE``) unset, where OpenBLAS picks its kernels for the CPU.
+
 Each configuration ``THREADS:CLOCK`` of ``--configs`` gives one table: ``2:wall``
 (wall time with 2 threads, the real comparison on a quiet machine) and ``1:cpu``
 (one thread, timed by the process's CPU time: what a busy shared machine
 cannot distort much, since a preempted single-threaded step does not count the
 time it waits).
 
-    python benchmarks/bench_lstm.py [--configs 2:wall,1:cpu] [--rounds 3] [--steps 10]
+    python benchmarks/bench_lstm.py [--configs 2:wall,1:cpu] [--rounds 3] [--steps 10] [--native-blas]
                                     [--out benchmarks/results/lstm.txt]
 """
 from __future__ import annotations
@@ -39,6 +44,8 @@ import time
 
 B, T, I, H = 64, 50, 128, 256
 IMPLS = ["torch", "neuralab eager", "neuralab compiled", "neuralab Trainer", "unrolled compiled"]
+#: rows run with OpenBLAS's own kernel choice (OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE unset), with --native-blas
+NATIVE = {"compiled, native BLAS": "neuralab compiled", "eager, native BLAS": "neuralab eager"}
 
 
 def _data():
@@ -189,26 +196,17 @@ def pointwise_table(repeats=200):
     return rows
 
 
-def cpu_model():
-    try:
-        for line in open("/proc/cpuinfo"):
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor()
-
-
 def run_config(threads, clock, rounds, steps, impls):
     """{implementation: [{"median", "min"} per round]} for one thread count and clock."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), OPENBLAS_NUM_THREADS=str(threads),
                MKL_NUM_THREADS=str(threads))
     runs = {k: [] for k in impls}
+    native = {k: v for k, v in env.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     for _ in range(rounds):
         for impl in impls:  # interleaved: a burst of load from elsewhere hits every implementation alike
-            cmd = [sys.executable, __file__, "--worker", impl, "--steps", str(steps), "--threads", str(threads),
-                   "--clock", clock]
-            res = subprocess.run(cmd, capture_output=True, text=True, env=env)
+            cmd = [sys.executable, __file__, "--worker", NATIVE.get(impl, impl), "--steps", str(steps), "--threads",
+                   str(threads), "--clock", clock]
+            res = subprocess.run(cmd, capture_output=True, text=True, env=native if impl in NATIVE else env)
             if res.returncode != 0:
                 raise SystemExit(f"{impl} failed:\n{res.stderr}")
             runs[impl].append(json.loads(res.stdout.strip().splitlines()[-1]))
@@ -233,6 +231,7 @@ def main():
     p.add_argument("--configs", default="2:wall,1:cpu", help="comma-separated THREADS:CLOCK (clock wall or cpu)")
     p.add_argument("--rounds", type=int, default=3, help="interleaved rounds (one process per implementation each)")
     p.add_argument("--steps", type=int, default=10, help="timed steps per process (after 3 warm-up steps)")
+    p.add_argument("--native-blas", action="store_true", help="add rows with OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset")
     p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "lstm.txt"))
     p.add_argument("--worker", help=argparse.SUPPRESS)
     p.add_argument("--threads", type=int, default=2, help=argparse.SUPPRESS)
@@ -256,7 +255,10 @@ def main():
         impls = IMPLS
     except ImportError:
         torch_version, impls = "not installed", IMPLS[1:]
+    if args.native_blas:
+        impls = impls + list(NATIVE)
     import numpy as np
+    from bench_mnist import cpu_model  # (this folder is on sys.path when the script runs)
 
     import neuralab as nl
 
@@ -274,7 +276,8 @@ def main():
              f"CPU: {cpu_model()} ({os.cpu_count()} cores); niceness {os.nice(0)}; load average at start "
              f"{load0[0]:.2f}, at end {load1[0]:.2f}",
              f"neuralab {nl.__version__}, numpy {np.__version__}, torch {torch_version}, "
-             f"python {platform.python_version()}",
+             f"python {platform.python_version()}; OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', 'unset')} "
+             f"for the neuralab rows" + (" (unset for the 'native BLAS' rows)" if args.native_blas else ""),
              f"batch {B}, sequence {T}, input {I}, hidden {H}, 1 layer, float32; forward + backward + Adam "
              f"(lr 1e-3) on mean(output**2); {args.rounds} interleaved rounds x {args.steps} timed steps"]
     for t in tables:
