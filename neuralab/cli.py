@@ -663,7 +663,7 @@ def cmd_tf1(args) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    """The ``neuralab`` argument parser (subcommands train, tune, evaluate, predict, info, export, tf1)."""
+    """The ``neuralab`` argument parser (subcommands train, tune, lab, evaluate, predict, info, export, tf1)."""
     p = _Parser(prog="neuralab", description="neuralab: train, evaluate and inspect networks")
     p.add_argument("--debug", action="store_true", default=False,
                    help="show Python tracebacks instead of one-line errors (default: off)")
@@ -672,6 +672,9 @@ def make_parser() -> argparse.ArgumentParser:
     from .tune.cli import add_tune_parser
 
     add_tune_parser(sub)
+    from .lab.cli import add_lab_parser
+
+    add_lab_parser(sub)
     e = sub.add_parser("evaluate", help="evaluate a model saved by train --checkpoint-dir")
     e.add_argument("--checkpoint-dir", dest="checkpoint_dir", required=True,
                    help="the folder `neuralab train --checkpoint-dir` wrote")

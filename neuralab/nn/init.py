@@ -12,7 +12,7 @@ Every initializer is a plain function ``name(shape, dtype=None, rng=None, ...) -
 
 Which one to use (lectures, seeds 000/001/002): tanh or sigmoid -> Xavier/Glorot; ReLU -> He (MSRA).
 "Small random numbers" ``0.01 * randn`` (:func:`normal` with ``std=0.01``) works only for shallow nets:
-activations shrink by about 4.5x per 500-unit tanh layer (see ``lab/activation_statistics.py``).
+activations shrink by about 4.5x per 500-unit tanh layer (see ``neuralab lab run activation-stats``).
 
 >>> import neuralab.init as init
 >>> W = init.he_normal((784, 256), rng=0)          # randn(784, 256) / sqrt(784 / 2)

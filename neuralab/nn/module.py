@@ -527,6 +527,16 @@ class Module:
             print_fn(text)
         return text
 
+    def stats(self, x, y=None, **kwargs):
+        """Per-layer activation and gradient statistics on the batch ``x`` (targets ``y`` optional): a table.
+
+        The same as :func:`neuralab.inspect.layer_stats` (``model.stats(x, y)`` prints
+        each layer's mean, std, saturated and dead fractions and gradient norms).
+        """
+        from ..inspect import layer_stats
+
+        return layer_stats(self, x, y, **kwargs)
+
     def __repr__(self):
         kids = self.named_children()
         extra = self.extra_repr()

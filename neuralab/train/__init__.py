@@ -6,8 +6,8 @@ from .callbacks import (
     Callback, Checkpoint, EarlyStopping, EpochLogger, History, LRScheduler, NaNGuard, NonFiniteError, ProgressBar,
 )
 from .loop import LOSSES, METRICS, Trainer, accuracy, current_lr, fit, make_optimizer
-from .tensorboard import TensorBoard
+from .tensorboard import TensorBoard, TensorBoardLayerStats
 
 __all__ = ["Callback", "Checkpoint", "EarlyStopping", "EpochLogger", "History", "LOSSES", "LRScheduler", "METRICS",
-           "NaNGuard", "NonFiniteError", "ProgressBar", "TensorBoard", "Trainer", "accuracy", "current_lr", "fit",
-           "make_optimizer"]
+           "NaNGuard", "NonFiniteError", "ProgressBar", "TensorBoard", "TensorBoardLayerStats", "Trainer", "accuracy",
+           "current_lr", "fit", "make_optimizer"]

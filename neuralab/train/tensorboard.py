@@ -8,6 +8,7 @@ Writes real event files, all tags in one scheme ``<when>/<what>``:
 * ``weights/<param>``, ``gradients/<param>`` and ``activations/<i>_<Layer>`` histograms;
 * a few input images (``input``), the model's graph with TensorFlow's op names
   (``MatMul``, ``Add``, ``Sigmoid``) and one name scope per layer;
+* (:class:`TensorBoardLayerStats`) per-layer activation/gradient statistics of a batch;
 * the HParams tab: the hyperparameters with the run's held-out results
   ``hparam/val_*`` (last epoch) and ``hparam/test_*`` (``test_data``, measured
   when training ends), not its training accuracy.
@@ -157,3 +158,66 @@ class TensorBoard(Callback):
                 hp[k] = v if isinstance(v, (int, float, str, bool)) else str(v)
             self.writer.add_hparams(hp, metrics, name="hparams")
         self.writer.close()
+
+
+class TensorBoardLayerStats(Callback):
+    """Log per-layer activation and gradient statistics of a fixed batch (:func:`neuralab.inspect.layer_stats`).
+
+    At the start of training and every ``every`` epochs: scalars
+    ``layers/<name>/{mean,std,saturated,dead,grad_norm,param_grad_norm}`` and
+    histograms ``layer_activations/<name>`` and ``layer_gradients/<name>`` (the
+    table's own histograms, so TensorBoard shows what ``model.stats(x, y)`` prints).
+    ``x``/``y``: the batch (``y`` optional: without it the gradient is the probe
+    ``mean(output²)``); the loss is the trainer's. Step: the epoch (0 = before training).
+    """
+
+    SCALARS = ("mean", "std", "saturated", "dead", "grad_norm", "param_grad_norm")
+
+    def __init__(self, logdir, x, y=None, every: int = 1, bins: int = 30):
+        self.logdir = str(logdir)
+        _writer(None)
+        self._writer = None
+        self.x, self.y = np.asarray(x), (None if y is None else np.asarray(y))
+        self.every, self.bins = int(every), int(bins)
+
+    @property
+    def writer(self):
+        """The event-file writer (the file is created on first use)."""
+        if self._writer is None:
+            self._writer = _writer(self.logdir)
+        return self._writer
+
+    def log(self, trainer, step):
+        """Compute the table on the batch and write it at ``step``; returns the table."""
+        from ..inspect import layer_stats
+
+        loss = trainer.loss if self.y is not None else None
+        table = layer_stats(trainer.model, self.x, self.y, loss=loss, bins=self.bins)
+        for row in table:
+            for k in self.SCALARS:
+                if np.isfinite(row[k]):
+                    self.writer.add_scalar(f"layers/{row['name']}/{k}", row[k], step)
+            for tag, key in (("layer_activations", "hist"), ("layer_gradients", "grad_hist")):
+                counts, edges = row[key]
+                if sum(counts):
+                    c, e = np.asarray(counts, np.float64), np.asarray(edges, np.float64)
+                    mids = 0.5 * (e[:-1] + e[1:])
+                    self.writer.add_histogram_raw(f"{tag}/{row['name']}", min=float(e[0]), max=float(e[-1]),
+                                                  num=int(c.sum()), sum=float((c * mids).sum()),
+                                                  sum_squares=float((c * mids * mids).sum()),
+                                                  bucket_limits=e[1:].tolist(), bucket_counts=c.tolist(),
+                                                  global_step=step)
+        self.writer.flush()
+        return table
+
+    def on_train_begin(self, trainer):
+        self.log(trainer, trainer.epoch)
+
+    def on_epoch_end(self, trainer, epoch, logs):
+        if self.every and (epoch + 1) % self.every == 0:
+            self.log(trainer, epoch + 1)
+
+    def on_train_end(self, trainer, logs):
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
