@@ -85,3 +85,91 @@ def test_runner_restores_the_logging_verbosity(tmp_path, capsys):
     run_script(script)
     assert tf.logging.get_verbosity() == before
     assert "hidden" not in capsys.readouterr().err
+
+
+def test_reduce_mean_of_integers_keeps_the_dtype_and_truncates():
+    """TF: tf.reduce_mean([1, 2]) is the int32 1 (the tensor-manipulation lab's "integer mean"), -1.5 -> -1."""
+    means = [tf.reduce_mean([1, 2]), tf.reduce_mean([-1, -2]), tf.reduce_mean([[1, 2], [4, 4]], axis=1),
+             tf.reduce_mean(tf.constant([250, 251], tf.uint8)), tf.reduce_mean([1.0, 2.0])]
+    assert [m.dtype.name for m in means] == ["int32", "int32", "int32", "uint8", "float32"]
+    with tf.Session() as sess:
+        got = sess.run(means)
+    assert got[0] == 1 and got[1] == -1 and got[2].tolist() == [1, 4] and got[3] == 250 and got[4] == 1.5
+    assert str(means[4]).startswith('Tensor("Mean')
+
+
+def test_gather_along_any_axis_with_the_scatter_add_gradient():
+    """tf.gather (the adapter's own error messages recommend it): TF's shapes and values, repeated indices add."""
+    x = np.arange(24, dtype=np.float32).reshape(2, 4, 3)
+    p = tf.placeholder(tf.float32, [None, 4, 3])
+    rows = tf.gather(p, [1, 0])
+    cols = tf.gather(p, tf.constant([[2, 0], [1, 1]]), axis=1)
+    last = tf.gather(p, [2], axis=-1)
+    assert str(rows) == 'Tensor("GatherV2:0", shape=(2, 4, 3), dtype=float32)'
+    assert cols.get_shape().as_list() == [None, 2, 2, 3] and last.get_shape().as_list() == [None, 4, 1]
+    grad = tf.gradients(tf.reduce_sum(cols), p)[0]
+    with tf.Session() as sess:
+        a, b, c, g = sess.run([rows, cols, last, grad], {p: x})
+    np.testing.assert_array_equal(a, x[[1, 0]])
+    np.testing.assert_array_equal(b, np.take(x, [[2, 0], [1, 1]], axis=1))
+    np.testing.assert_array_equal(c, x[..., [2]])
+    np.testing.assert_array_equal(g[0, :, 0], [1, 2, 1, 0])  # column 1 taken twice, 3 never
+    with pytest.raises(NotImplementedError, match="batch_dims"):
+        tf.gather(p, [0], batch_dims=1)
+    with pytest.raises(TypeError, match="integer"):
+        tf.gather(p, [0.5])
+
+
+def test_minimize_names_the_train_op_as_tf_does():
+    """The train op is named ``name`` (default: the optimizer's name), so get_operation_by_name("train") finds it."""
+    x = tf.placeholder(tf.float32, [None, 2], name="x")
+    w = tf.Variable([[1.0, 2.0], [0.5, 1.0]], name="w")
+    loss = tf.reduce_sum(tf.matmul(x, w))
+    step = tf.train.get_or_create_global_step()
+    named = tf.train.GradientDescentOptimizer(0.1).minimize(loss, name="train")
+    adam = tf.train.AdamOptimizer(0.1).minimize(loss)
+    adam_again = tf.train.AdamOptimizer(0.1).minimize(loss, global_step=step)
+    assert (named.name, adam.name, adam_again.name) == ("train", "Adam", "Adam_1")  # TF 2.21's names
+    assert tf.get_default_graph().get_operation_by_name("train") is not None
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+        sess.run("train", {x: [[1.0, 1.0]]})  # a fetch by the op's name
+        sess.run(adam_again, {x: [[1.0, 1.0]]})
+        np.testing.assert_allclose(sess.run(w)[0], [1.0 - 0.1 - 0.1, 2.0 - 0.1 - 0.1], rtol=1e-5)
+        assert sess.run(step) == 1
+
+
+def test_summary_iterator_reads_back_what_the_file_writer_wrote(tmp_path):
+    """tf.train.summary_iterator (the TensorBoard program reads its own log): the file-version event first, then one
+    event per add_summary with its step and the merged values; TF's reader gives the same on this writer's files."""
+    pytest.importorskip("tensorboardX")
+    x = tf.placeholder(tf.float32, [])
+    tf.summary.scalar("loss", x)
+    tf.summary.histogram("w", tf.constant([1.0, 2.0, 3.0]))
+    merged = tf.summary.merge_all()
+    writer = tf.summary.FileWriter(str(tmp_path / "run"))
+    with tf.Session() as sess:
+        for step in range(3):
+            writer.add_summary(sess.run(merged, {x: 0.5 * step}), step)
+    writer.close()
+    (path,) = (tmp_path / "run").iterdir()
+    events = list(tf.train.summary_iterator(str(path)))
+    assert events[0].file_version == "brain.Event:2" and len(events) == 4
+    assert [e.step for e in events[1:]] == [0, 1, 2]
+    assert [[v.tag for v in e.summary.value] for e in events[1:]] == [["loss", "w"]] * 3
+    assert [e.summary.value[0].simple_value for e in events[1:]] == [0.0, 0.5, 1.0]
+    assert events[1].summary.value[1].histo.num == 3 and events[1].summary.value[1].histo.sum == 6.0
+
+    data = path.read_bytes()
+    cut = tmp_path / "truncated"
+    cut.write_bytes(data[:-3])  # the last record loses the end of its checksum
+    with pytest.raises(tf.errors.DataLossError, match="byte"):
+        list(tf.train.summary_iterator(str(cut)))
+    bad = bytearray(data)
+    bad[20] ^= 0xFF  # a byte of the first record's data
+    (tmp_path / "corrupt").write_bytes(bytes(bad))
+    with pytest.raises(tf.errors.DataLossError, match="checksum"):
+        next(tf.train.summary_iterator(str(tmp_path / "corrupt")))
+    lazy = tf.train.summary_iterator(str(tmp_path / "missing"))  # a generator, as TF's: the error comes on next()
+    with pytest.raises(tf.errors.NotFoundError, match="missing"):
+        next(lazy)

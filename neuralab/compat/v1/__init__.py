@@ -52,7 +52,8 @@ from ._types import (
 from .array_ops import (
     ConfigProto, GPUOptions, RunMetadata, RunOptions, abs, add, add_n, arg_max, arg_min, argmax, argmin, cast, ceil,
     clip_by_global_norm, clip_by_norm, clip_by_value, concat, constant, control_dependencies, convert_to_tensor, cos,
-    count_nonzero, cumsum, device, div, divide, equal, exp, expand_dims, fill, floor, floordiv, floormod, global_norm,
+    count_nonzero, cumsum, device, div, divide, equal, exp, expand_dims, fill, floor, floordiv, floormod, gather,
+    global_norm,
     gradients, greater, greater_equal, group, identity, is_finite, is_inf, is_nan, less, less_equal, linspace, log,
     log1p, logical_and, logical_not, logical_or, logical_xor, matmul, maximum, minimum, mod, multiply, name_scope,
     negative, no_op, not_equal, one_hot, ones, ones_like, pack, pad, placeholder, placeholder_with_default, pow,

@@ -544,7 +544,22 @@ def _reduce(fn, doc):
 
 
 reduce_sum = _reduce(O.sum, "tf.reduce_sum(input, axis | reduction_indices, keepdims | keep_dims).")
-reduce_mean = _reduce(O.mean, "tf.reduce_mean(input, axis | reduction_indices, keepdims | keep_dims).")
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=None, name=None, reduction_indices=None, keep_dims=None):
+    """tf.reduce_mean(input, axis | reduction_indices, keepdims | keep_dims).
+
+    Integer tensors keep their dtype, as in TF: the mean is truncated toward zero (``tf.reduce_mean([1, 2])``
+    is 1), computed without overflow (in float64, exact for sums below 2**53).
+    """
+    x = _t(input_tensor)
+    ax, keep = _axis(axis, reduction_indices), _keep(keepdims, keep_dims)
+    if not isinstance(x, Tensor):
+        x = as_graph_tensor(x)
+    if x.dtype.kind in "iu":
+        return O.cast(O.mean(O.cast(x, np.float64), axis=ax, keepdims=keep), x.dtype)
+    return O.mean(x, axis=ax, keepdims=keep)
+
 reduce_max = _reduce(O.max, "tf.reduce_max(input, axis | reduction_indices, keepdims | keep_dims).")
 reduce_min = _reduce(O.min, "tf.reduce_min(input, axis | reduction_indices, keepdims | keep_dims).")
 reduce_logsumexp = _reduce(O.logsumexp, "tf.reduce_logsumexp.")
@@ -774,6 +789,35 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     return O.split(x, list(np.cumsum(sizes)[:-1]), axis=ax)
 
 
+def gather(params, indices, validate_indices=None, name=None, axis=None, batch_dims=0):
+    """tf.gather(params, indices, axis=0): the slices ``params[..., indices, ...]`` along ``axis``.
+
+    The result's shape is ``params.shape[:axis] + indices.shape + params.shape[axis + 1:]``. It is neuralab's
+    gather (:func:`neuralab.take`, the op under ``tf.nn.embedding_lookup``) on ``params`` with ``axis`` moved
+    first, so the gradient is a scatter-add and an index out of range raises an error naming it.
+    """
+    from ...ops import indexing as _indexing
+    from .nn import _ids
+
+    if batch_dims:
+        _unsupported("tf.gather", f"with batch_dims={batch_dims}", "use batch_dims=0 (tf.gather_nd is not provided)")
+    x = as_graph_tensor(params)
+    idx = _ids(indices, "tf.gather indices")
+    ax = 0 if axis is None else int(_static(axis, "tf.gather axis"))
+    if ax == 0:
+        return _indexing.take(x, idx)
+    if x.shape is None:
+        _unsupported("tf.gather", f"with axis={ax} on params of unknown rank", "give params a static rank")
+    nd = len(x.shape)
+    if not -nd <= ax < nd:
+        raise ValueError(f"tf.gather: axis {ax} is out of range for params of rank {nd}")
+    ax %= nd
+    moved = O.transpose(x, (ax,) + tuple(i for i in range(nd) if i != ax))
+    y = _indexing.take(moved, idx)
+    k = len(y.shape) - (nd - 1)  # the number of index dimensions
+    return O.transpose(y, tuple(range(k, k + ax)) + tuple(range(k)) + tuple(range(k + ax, len(y.shape))))
+
+
 def tile(input, multiples, name=None):  # noqa: A002
     """tf.tile(input, multiples)."""
     return O.tile(_t(input), tuple(int(m) for m in np.asarray(_static(multiples, "tile multiples")).reshape(-1)))
@@ -910,7 +954,8 @@ _NAMES = {
     "floordiv": "floordiv", "floormod": "FloorMod", "mod": "FloorMod", "identity": "Identity",
     "placeholder_with_default": "PlaceholderWithDefault", "square": "Square", "rsqrt": "Rsqrt",
     "reciprocal": "Reciprocal", "log1p": "Log1p", "squared_difference": "SquaredDifference", "add_n": "AddN",
-    "reduce_prod": "Prod", "reduce_any": "Any", "reduce_all": "All", "count_nonzero": "count_nonzero",
+    "gather": "GatherV2", "reduce_mean": "Mean", "reduce_prod": "Prod", "reduce_any": "Any", "reduce_all": "All",
+    "count_nonzero": "count_nonzero",
     "clip_by_value": "clip_by_value", "clip_by_norm": "clip_by_norm", "global_norm": "global_norm",
     "transpose": "transpose", "concat": "concat", "stack": "stack", "pack": "stack", "one_hot": "one_hot",
     "zeros_like": "zeros_like", "ones_like": "ones_like", "to_float": "ToFloat", "to_double": "ToDouble",
@@ -923,7 +968,8 @@ __all__ = [
     "ConfigProto", "GPUOptions", "Graph", "RunMetadata", "RunOptions", "abs", "add", "add_n", "arg_max", "arg_min",
     "argmax", "argmin", "cast", "ceil", "clip_by_global_norm", "clip_by_norm", "clip_by_value", "concat", "constant",
     "control_dependencies", "convert_to_tensor", "cos", "count_nonzero", "cumsum", "device", "div", "divide",
-    "equal", "exp", "expand_dims", "fill", "floor", "floordiv", "floormod", "get_default_graph", "global_norm",
+    "equal", "exp", "expand_dims", "fill", "floor", "floordiv", "floormod", "gather", "get_default_graph",
+    "global_norm",
     "gradients", "greater", "greater_equal", "group", "identity", "is_finite", "is_inf", "is_nan", "less",
     "less_equal", "linspace", "log", "log1p", "logical_and", "logical_not", "logical_or", "logical_xor", "matmul",
     "maximum", "minimum", "mod", "multiply", "name_scope", "negative", "no_op", "not_equal", "one_hot", "ones",

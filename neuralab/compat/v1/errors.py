@@ -52,3 +52,7 @@ class AlreadyExistsError(OpError, FileExistsError):
 
 __all__ = ["AlreadyExistsError", "CancelledError", "FailedPreconditionError", "InternalError", "InvalidArgumentError",
            "NotFoundError", "OpError", "OutOfRangeError", "ResourceExhaustedError", "UnimplementedError"]
+
+
+class DataLossError(OpError):
+    """tf.errors.DataLossError: e.g. a record of an event or TFRecord file that is truncated or fails its checksum."""

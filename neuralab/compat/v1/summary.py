@@ -58,6 +58,16 @@ def _tbx_graph_pb2():
     return graph_pb2
 
 
+def _tbx_event_pb2():
+    try:
+        from tensorboardX.proto import event_pb2  # noqa: PLC0415 - optional extra
+    except ImportError as e:
+        raise ImportError("neuralab.compat.v1: tf.train.summary_iterator returns Event protobuf objects, which needs "
+                          "the optional 'tensorboardX' package; install it with `pip install tensorboardX` (the "
+                          "FileWriter itself does not need it)") from e
+    return event_pb2
+
+
 # ---------------------------------------------------------------------------------------
 # protobuf wire format: the few field types the summary messages use
 # ---------------------------------------------------------------------------------------
@@ -468,6 +478,41 @@ def _serialized(message) -> bytes:
     if hasattr(message, "SerializeToString"):
         return message.SerializeToString()
     raise TypeError(f"expected a serialized protobuf (bytes) or a protobuf message, got {type(message).__name__}")
+
+
+def summary_iterator(path):
+    """tf.train.summary_iterator(path): the events of an event file, one Event protobuf object at a time, in order.
+
+    Reads what :class:`FileWriter` (or TensorFlow, or tensorboardX) wrote: TFRecord framing, each record's length and
+    data checked against their masked CRC-32C. The objects are tensorboardX's ``Event`` class, with TF's fields
+    (``wall_time``, ``step``, ``file_version``, ``summary.value[i].tag`` / ``.simple_value`` / ``.histo`` ...).
+    Like TF's it is a generator: the file is opened when iteration starts; a missing file raises
+    ``tf.errors.NotFoundError`` and a truncated or corrupted record ``tf.errors.DataLossError``.
+    """
+    event_pb2 = _tbx_event_pb2()
+    path = os.fspath(path)
+    try:
+        f = open(path, "rb")  # noqa: SIM115 - closed in the finally below (a generator's with-block would do the same)
+    except FileNotFoundError:
+        raise errors.NotFoundError(None, None, f"tf.train.summary_iterator: {path}: no such file") from None
+    try:
+        offset = 0
+        while True:
+            header = f.read(12)
+            if not header:
+                return
+            if len(header) < 12 or header[8:] != _masked_crc(header[:8]):
+                raise errors.DataLossError(None, None, f"tf.train.summary_iterator: {path}: the record at byte "
+                                                       f"{offset} has a truncated or corrupted length")
+            (n,) = struct.unpack("<Q", header[:8])
+            data, crc = f.read(n), f.read(4)
+            if len(data) < n or crc != _masked_crc(data):
+                raise errors.DataLossError(None, None, f"tf.train.summary_iterator: {path}: the record at byte "
+                                                       f"{offset} ({n} bytes) is truncated or fails its checksum")
+            offset += 16 + n
+            yield event_pb2.Event.FromString(data)
+    finally:
+        f.close()
 
 
 _OPEN: weakref.WeakSet = weakref.WeakSet()

@@ -285,7 +285,7 @@ class Optimizer:
         if _types.MODE.eager:
             return self._apply_eager(usable, global_step)
         g = _graph.get_default_graph()
-        with g.name_scope(name or self._name):
+        with g.name_scope(name or self._name) as scope:
             grads = [as_tensor(gr) for gr, _ in usable]
             grads = [gr if isinstance(gr, Tensor) else Tensor(np.asarray(gr)) for gr in grads]
             lr_num, lr_t = self._graph_lr()
@@ -306,6 +306,7 @@ class Optimizer:
                 with g.control_dependencies([update]):
                     inc = global_step.assign_add(np.ones((), dtype=global_step._var.dtype))
                 update = group(update, inc, name="update")
+            _types.unwrap_op_or_tensor(update).name = scope[:-1]  # TF names the train op `name` ("Adam" by default)
         update = _types.wrap(update)
         g.add_to_collection(GraphKeys.TRAIN_OP, update)
         return update
@@ -988,6 +989,8 @@ class Saver:
         """Not supported: graphs are Python code here (returns None)."""
         return None
 
+
+from .summary import summary_iterator  # noqa: E402, F401 - tf.train.summary_iterator reads FileWriter's event files
 
 # the queue-based input pipelines (neuralab.compat.v1.io_ops) under their tf.train names
 from .io_ops import (  # noqa: E402, F401 - re-exported as tf.train.*
