@@ -25,6 +25,10 @@ from .reduce import all, any, cumsum, prod, top_k  # noqa: A004
 from .shape import flip, full, ones, reverse, shape_of, take_along_axis, tile, zeros
 from .random import random_normal, random_uniform
 from ..functional.array import slice  # noqa: A004  (a composite: TF's tf.slice)
+from .masking import (
+    arange, boolean_mask, gather_nd, scatter_nd, segment_max, segment_mean, segment_sum, sequence_mask, unique,
+    unsorted_segment_sum,
+)
 
 __all__ = [
     "Tensor", "abs", "add", "argmax", "argmin", "avg_pool2d", "bernoulli_mask", "conv2d", "max_pool2d",
@@ -40,6 +44,10 @@ __all__ += [
     "IntegerDivisionError", "all", "any", "ceil", "cos", "cumsum", "flip", "floor", "floor_divide", "full",
     "isfinite", "isinf", "isnan", "logical_xor", "mod", "ones", "prod", "random_normal", "random_uniform", "reverse",
     "round", "shape_of", "sin", "slice", "take_along_axis", "tile", "top_k", "zeros",
+]
+__all__ += [
+    "arange", "boolean_mask", "gather_nd", "scatter_nd", "segment_max", "segment_mean", "segment_sum", "sequence_mask",
+    "unique", "unsorted_segment_sum",
 ]
 
 import sys as _sys  # noqa: E402
