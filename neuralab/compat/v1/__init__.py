@@ -67,6 +67,13 @@ from . import estimator, feature_column, metrics  # noqa: I001
 from .eager import GradientTape, UnconnectedGradients, enable_eager_execution
 from . import app, data, flags, gfile, io_ops, logging, python  # noqa: I001 - input pipelines, program scaffolding
 from .gfile import resource_loader
+from . import tfmath as math  # tf.math
+from .control_flow import case, cond, map_fn, while_loop
+from . import image  # tf.image
+from .mask_ops import (
+    boolean_mask, gather_nd, scatter_nd, segment_max, segment_mean, segment_sum, sequence_mask, unique,
+    unsorted_segment_sum,
+)
 from .io_ops import (
     FIFOQueue, FixedLengthRecordReader, QueueBase, RandomShuffleQueue, ReaderBase, TextLineReader, WholeFileReader,
     decode_csv, decode_raw, io, read_file, write_file,

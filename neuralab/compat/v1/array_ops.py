@@ -333,9 +333,13 @@ def random_uniform(shape, minval=0, maxval=None, dtype=_dtypes.float32, seed=Non
 
 
 def range_(start, limit=None, delta=1, dtype=None, name="range"):
-    """tf.range(start, limit, delta) (``tf.range(n)`` counts 0..n-1)."""
+    """tf.range(start, limit, delta) (``tf.range(n)`` counts 0..n-1); bounds known only at run time (``tf.shape(x)[0]``)
+    give a graph node of shape ``(?,)``."""
     if limit is None:
         start, limit = 0, start
+    bounds = [as_tensor(v) for v in (start, limit, delta)]
+    if any(isinstance(v, Tensor) and v.data is None and _const_value(v) is None for v in bounds):
+        return O.arange(*(as_graph_tensor(v) for v in bounds), dtype=_dtypes.np_dtype(dtype))  # run-time bounds
     start, limit, delta = (_static(v, "range") for v in (start, limit, delta))
     d = _dtypes.np_dtype(dtype) or _dtypes.value_dtype(np.asarray([start, limit, delta]))
     return constant_node(np.arange(start, limit, delta, dtype=d), d, name)
@@ -800,7 +804,8 @@ def gather(params, indices, validate_indices=None, name=None, axis=None, batch_d
     from .nn import _ids
 
     if batch_dims:
-        _unsupported("tf.gather", f"with batch_dims={batch_dims}", "use batch_dims=0 (tf.gather_nd is not provided)")
+        _unsupported("tf.gather", f"with batch_dims={batch_dims}", "use batch_dims=0, or tf.gather_nd with "
+                     "index tuples that start with the batch index")
     x = as_graph_tensor(params)
     idx = _ids(indices, "tf.gather indices")
     ax = 0 if axis is None else int(_static(axis, "tf.gather axis"))
