@@ -6,7 +6,7 @@ Every ``neuralab ...`` command of the ```bash blocks runs as a subprocess there
 ``tensorboard`` and ``pytest`` are not started). Commands on the real MNIST
 need ``$NEURALAB_DATA/mnist``; to stay fast they run in this process, one epoch
 instead of 15, on the first 3,000 training and 1,000 test images (the full
-run's accuracy is the lab's: ``lab/results/mnist_table.md``). The quick start's
+run's accuracy is the lab's: ``lab/results/SUMMARY.md``, mnist-table). The quick start's
 main job runs in full and must end with the accuracy the README states.
 """
 import dataclasses
