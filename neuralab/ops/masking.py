@@ -38,8 +38,10 @@ the shape it does not fit.
 
 Why primitives: each of these has a data-dependent output size or a
 scatter-add gradient; composing them from ``getitem`` would freeze the mask or
-the indices into the graph, and ``numpy.add.at`` scatters several times slower
-than the sorted ``reduceat`` of :func:`~neuralab.ops.indexing.scatter_add_rows`.
+the indices into the graph. The scatters pick their kernel by row size
+(:func:`_scatter_rows`: NumPy's 1-D ``add.at`` for scalar rows, the sorted
+``reduceat`` of :func:`~neuralab.ops.indexing.scatter_add_rows` for longer
+rows, 1.4-2x faster than ``add.at`` there).
 """
 from __future__ import annotations
 
@@ -199,7 +201,8 @@ class Range(Op):
     def forward(self, xp, start, limit, delta):
         if delta == 0:
             raise ShapeError("arange: delta must not be 0")
-        return (xp.arange(start, limit, delta).astype(self.dtype or np.result_type(start, limit, delta)),)
+        d = self.dtype or np.result_type(start.dtype, limit.dtype, delta.dtype)
+        return (xp.arange(start.item(), limit.item(), delta.item()).astype(d),)
 
     def infer(self, start, limit, delta):
         for what, s in (("start", start), ("limit", limit), ("delta", delta)):
@@ -366,7 +369,7 @@ def _flat_index(opname, xp, indices, shape):
     if flat.size:
         bad = (flat < 0) | (flat >= xp.asarray(lead, dtype=flat.dtype))
         if bad.any():
-            r = int(np.argwhere(np.asarray(bad.any(axis=1)))[0, 0])
+            r = int(xp.argmax(bad.any(axis=1)))  # the first bad row (argmax of bools: the first True)
             raise IndexRangeError(f"{opname}: index {[int(v) for v in flat[r]]} (row {r} of the indices) is out of "
                                   f"range for shape {fmt_shape(shape)}")
         rows = xp.ravel_multi_index(tuple(flat.T), lead) if m else xp.zeros(flat.shape[0], dtype=np.intp)
@@ -437,7 +440,7 @@ class ScatterNd(Op):
                              f"{fmt_shape(indices.shape)} into shape {fmt_shape(dims)} (expected {fmt_shape(want)})")
         rows = _flat_index("scatter_nd", xp, indices, dims)
         n = int(np.prod(dims[:m], dtype=np.int64))
-        out = scatter_add_rows(xp, updates.reshape((rows.shape[0],) + dims[m:]), rows, n)
+        out = _scatter_rows(xp, updates.reshape((rows.shape[0],) + dims[m:]), rows, n)
         return (out.reshape(dims),)
 
     def infer(self, indices, updates, shape):
@@ -569,11 +572,28 @@ def _check_sorted(opname, ids):
         raise ShapeError(f"{opname}: segment_ids must be 1-D, got shape {fmt_shape(ids.shape)}")
     if ids.size and ids[0] < 0:
         raise IndexRangeError(f"{opname}: segment ids must be >= 0, got {int(ids[0])}")
-    if ids.size > 1 and (ids[1:] < ids[:-1]).any():
-        i = int(np.flatnonzero(np.asarray(ids[1:] < ids[:-1]))[0])
+    down = ids[1:] < ids[:-1]
+    if ids.size > 1 and down.any():
+        i = int(down.argmax())
         raise IndexRangeError(f"{opname}: segment ids are not increasing (ids[{i}] = {int(ids[i])}, "
                               f"ids[{i + 1}] = {int(ids[i + 1])})")
     return int(ids[-1]) + 1 if ids.size else 0
+
+
+def _scatter_rows(xp, rows, idx, n):
+    """zeros((n,) + rows.shape[1:]) with ``rows[k]`` added into row ``idx[k]``.
+
+    Scalar rows go through NumPy's 1-D ``add.at`` fast path (5 us against 54 us
+    for 512 updates into 5120 entries, 0.43 ms against 3.4 ms for 20 000 into
+    100 000); rows of 10 or more values through the sorted ``reduceat`` of
+    :func:`~neuralab.ops.indexing.scatter_add_rows` (0.07 ms against 0.12 ms
+    for 512 rows of 10, 2.9 ms against 4.1 ms for 3200 rows of 64).
+    """
+    if xp is np and rows.ndim == 1:
+        out = np.zeros(n, dtype=rows.dtype)
+        np.add.at(out, idx, rows)
+        return out
+    return scatter_add_rows(xp, rows, idx, n)
 
 
 def _gather_segments(g, ids):
@@ -611,7 +631,7 @@ class UnsortedSegmentSum(Op):
         if ids.size and flat.min() < 0:
             keep = flat >= 0
             rows, flat = rows[keep], flat[keep]
-        return (scatter_add_rows(xp, rows, flat, n),)
+        return (_scatter_rows(xp, rows, flat, n),)
 
     def infer(self, data, ids, n):
         rest = _segment_shapes(self.opname, data, ids)
@@ -644,7 +664,7 @@ class SegmentSum(Op):
     def forward(self, xp, data, ids):
         _segment_shapes("segment_sum", Spec(data.shape, data.dtype), Spec(ids.shape, ids.dtype))
         n = _check_sorted("segment_sum", ids)
-        return (scatter_add_rows(xp, data, ids, n),)
+        return (_scatter_rows(xp, data, ids, n),)
 
     def infer(self, data, ids):
         return (_sorted_segment_spec("segment_sum", data, ids),)
@@ -668,9 +688,16 @@ class SegmentMax(Op):
         _segment_shapes("segment_max", Spec(data.shape, data.dtype), Spec(ids.shape, ids.dtype))
         n = _check_sorted("segment_max", ids)
         out = xp.zeros((n,) + data.shape[1:], dtype=data.dtype)
-        if ids.size:
-            starts = xp.flatnonzero(xp.concatenate(([True], ids[1:] != ids[:-1])))
-            out[ids[starts]] = xp.maximum.reduceat(data, starts, axis=0)
+        if not ids.size:
+            return (out,)
+        if xp is np:  # one pass over the sorted runs
+            starts = np.flatnonzero(np.concatenate(([True], ids[1:] != ids[:-1])))
+            out[ids[starts]] = np.maximum.reduceat(data, starts, axis=0)
+        else:  # array modules without reduceat: maximum.at from the lowest value, empty segments back to 0
+            low = -xp.inf if data.dtype.kind == "f" else xp.iinfo(data.dtype).min
+            out = xp.full((n,) + data.shape[1:], low, dtype=data.dtype)
+            xp.maximum.at(out, ids, data)
+            out[xp.bincount(ids, minlength=n) == 0] = 0
         return (out,)
 
     def infer(self, data, ids):
