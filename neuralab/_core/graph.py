@@ -228,7 +228,10 @@ def _infer_unknown_rank(op, specs):
             results.append(None)
     good = [r for r in results if r is not None]
     if not good:
-        dt = dtypes.result_type(*[s.dtype for s in specs]) if specs else dtypes.default_float()
+        # the data's dtype: integer inputs next to floating ones are ids, counts or shapes (gather, one_hot,
+        # segment ops), and must not promote float32 data to float64
+        floats = [s.dtype for s in specs if np.dtype(s.dtype).kind in "fc"]
+        dt = (dtypes.result_type(*(floats or [s.dtype for s in specs])) if specs else dtypes.default_float())
         return tuple(Spec(None, dt) for _ in range(op.nout))
     if len(good) == 2:
         return tuple(Spec(a.shape if a.shape == b.shape else None, a.dtype) for a, b in zip(*good))

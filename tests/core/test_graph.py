@@ -157,3 +157,31 @@ def test_unique_names_never_repeat():
     g = nl.Graph()
     assert [g.unique_name(n) for n in ["dense", "dense", "dense_1", "dense"]] == \
         ["dense", "dense_1", "dense_1_1", "dense_2"]
+
+
+def test_unknown_rank_inputs_keep_the_datas_dtype_when_no_probe_rank_fits():
+    """An op whose shape rule takes neither probe rank (rank 0 or 3) falls back to unknown shapes; its dtype is
+    the floating inputs' (float32 data with int32 ids stays float32, not NumPy's float64 promotion)."""
+    from neuralab._core.op import Op
+    from neuralab._core.graph import Spec
+
+    class _RowsOfMatrix(Op):  # takes only a matrix and a vector of row ids
+        register = False
+
+        def forward(self, xp, x, ids):
+            return (x[ids],)
+
+        def infer(self, x, ids):
+            if len(x.shape) != 2 or len(ids.shape) != 1:
+                raise ValueError("needs a matrix and a vector")
+            return (Spec((ids.shape[0], x.shape[1]), x.dtype),)
+
+    g = nl.Graph()
+    with g.as_default():
+        x = nl.placeholder(None, dtype=np.float32)
+        ids = nl.placeholder(None, dtype=np.int32)
+        y = _RowsOfMatrix.apply(x, ids)
+        assert y.dtype == np.float32 and y.shape is None
+        out = nl.run(y, {x: np.eye(3, dtype=np.float32), ids: np.array([2, 0], np.int32)})
+    np.testing.assert_array_equal(out, np.eye(3, dtype=np.float32)[[2, 0]])
+    assert out.dtype == np.float32
