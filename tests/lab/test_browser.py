@@ -1,5 +1,7 @@
 """The report opens in a real browser: headless Chromium (Debian's ``chromium``; ``.ci/run`` installs it) loads
-it with no console error and every image decoded; a screenshot of the committed report goes to lab/results/."""
+it with no console error and every image decoded. The committed screenshot (lab/results/report_screenshot.png)
+comes from ``neuralab lab report lab/results --screenshot lab/results/report_screenshot.png``; the tests write
+theirs to a temporary folder, so a test run leaves the checkout as it was."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -32,7 +34,9 @@ def test_a_page_with_a_broken_image_and_a_script_error_is_caught(tmp_path):
 
 
 @pytest.mark.skipif(not (RESULTS / "report.html").exists(), reason="no committed report in lab/results")
-def test_the_committed_report_loads_cleanly_and_its_screenshot_is_saved():
-    r = check_page(RESULTS / "report.html", screenshot=RESULTS / "report_screenshot.png")
+def test_the_committed_report_loads_cleanly_and_its_screenshot_is_saved(tmp_path):
+    r = check_page(RESULTS / "report.html", screenshot=tmp_path / "report_screenshot.png")
     assert r["ok"], r
     assert r["images"] > 20
+    assert (tmp_path / "report_screenshot.png").read_bytes().startswith(b"\x89PNG")
+    assert (RESULTS / "report_screenshot.png").read_bytes().startswith(b"\x89PNG")
