@@ -68,7 +68,7 @@ def hog():
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--workloads", default="cnn,mlp512")
-    p.add_argument("--settings", default=",".join(SETTINGS))
+    p.add_argument("--settings", default=";".join(SETTINGS), help="semicolon-separated names of SETTINGS")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--hogs", type=int, default=1)
     p.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "results", "threads.txt"))
@@ -83,7 +83,10 @@ def main():
         return worker(args)
     from compare import machine_header
 
-    settings = [s for s in args.settings.split(",") if s]
+    settings = [s.strip() for s in args.settings.split(";") if s.strip()]  # (the names hold commas)
+    unknown = [s for s in settings if s not in SETTINGS]
+    if unknown:
+        raise SystemExit(f"--settings: unknown {unknown}; choose from {list(SETTINGS)}")
     wls = [w for w in args.workloads.split(",") if w]
     load0 = os.getloadavg()
     res: dict = {}
