@@ -333,21 +333,23 @@ class Trainer:
         return r[0], (r[1] if has_correct else None), (r[-1] if want_out else None)
 
     def _prep(self, x, y):
+        # (astype(copy=False): a batch already in the right dtype is passed as it is, no copy per step)
         x = np.asarray(x)
-        if x.dtype.kind == "f" and x.dtype != self._dtype:
-            x = x.astype(self._dtype)
+        dt = self._dtype
+        if x.dtype.kind == "f" and x.dtype != dt:
+            x = x.astype(dt)
         y = np.asarray(y)
         if callable(self.loss):
-            if y.dtype.kind == "f" and y.dtype != self._dtype:
-                y = y.astype(self._dtype)
+            if y.dtype.kind == "f" and y.dtype != dt:
+                y = y.astype(dt)
             elif y.dtype.kind in "iu" and y.dtype != np.int64:
                 y = y.astype(np.int64)
         elif self.loss == "softmax_cross_entropy":
             if y.dtype.kind == "f":
                 _check_float_labels(y)
-            y = y.astype(np.int64)
+            y = y.astype(np.int64, copy=False)
         else:
-            y = y.astype(self._dtype)
+            y = y.astype(dt, copy=False)
             if y.ndim == 1:
                 y = y[:, None]
         if not self.compiled:
