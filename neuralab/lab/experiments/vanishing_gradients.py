@@ -63,7 +63,8 @@ def run(ctx):
             ratio[k].append(_geo([n[0] / n[-1] for n in norms]))
             if depth == 10:
                 per_layer[k] = _geo(norms)
-        ctx.log(f"{label}: first/last layer gradient ratio {dict(zip(depths, np.round(ratio[k], 10)))}")
+        shown = ", ".join(f"depth {d}: {v:.3g}" for d, v in zip(depths, ratio[k]))
+        ctx.log(f"{label}: first/last layer gradient ratio {shown}")
     sig = per_layer["sigmoid"]
     atten = float(np.exp(np.mean(np.log(sig[:-2] / sig[1:-1]))))  # backward, hidden layers only
     z = nl.tensor(np.linspace(-10, 10, 2001), dtype="float64", requires_grad=True)
